@@ -1,0 +1,84 @@
+# Profile Viewer. The two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Django 6.1 needs Python >= 3.12; the machine's plain python3 may be older, so look for one.
+PYTHON ?= $(shell for c in python3.12 python3.13 $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3) \
+	$(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3) /usr/bin/python3.12 /usr/bin/python3.13 python3; do \
+	$$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$c; break; }; done)
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: run test install install-dev chromium lint migrate seed bench-sandbox bench-client bench-viewer bench-api bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.12, python3.13, pyenv)."; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Debian's chromium drives the browser tests (Playwright never downloads a browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests..."; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+migrate: install
+	SANDBOX=true $(PY) manage.py migrate --noinput
+
+seed: migrate
+	SANDBOX=true $(PY) manage.py seed_demo --if-empty
+
+# Sets everything up and serves the app on the sandbox upstream with demo data.
+run: install
+	@export SANDBOX=true PORT=$(PORT); \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py seed_demo --if-empty && \
+	$(PY) manage.py ensure_demo_agent && \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	echo "" && \
+	echo "  Profile Viewer:  http://127.0.0.1:$(PORT)/   (login: demo / demo)" && \
+	echo "  Sandbox API:     http://127.0.0.1:$(PORT)/sandbox/demo/demo/DEMO/v1/profiles" && \
+	echo "                   headers: content-type: application/json, auth-token: sandbox-token" && \
+	echo "" && \
+	exec $(VENV)/bin/gunicorn profileviewer.wsgi:application --bind 127.0.0.1:$(PORT) \
+		--workers 2 --threads 16 --worker-class gthread --timeout 60 --access-logfile -
+
+# Sets up and runs the whole test suite: SQLite, then the database contract tests again on
+# the running PostgreSQL; Redis tests use the running Redis.
+test: install-dev chromium
+	$(VENV)/bin/ruff check .
+	TEST_REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -m postgres $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench-sandbox: install-dev
+	$(PY) tests/benchmarks/bench_sandbox.py
+
+bench-client: install-dev
+	$(PY) tests/benchmarks/bench_client.py
+
+bench-viewer: install-dev chromium
+	$(PY) tests/benchmarks/bench_viewer.py
+
+bench-api: install-dev
+	$(PY) tests/benchmarks/bench_api.py
+
+bench: bench-sandbox bench-client bench-viewer bench-api
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

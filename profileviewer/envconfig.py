@@ -1,0 +1,117 @@
+"""Strict readers for settings that come from the environment.
+
+django-environ's own casts are lenient (``bool("yes please")`` is False, a float where an
+int is wanted is truncated), so every variable goes through one of these: a bad value stops
+the process at start with the variable's name, never later with a puzzling error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+class Env:
+    """Reads typed values from a mapping (``os.environ`` by default)."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self.environ = os.environ if environ is None else environ
+
+    def _raw(self, name: str) -> str | None:
+        value = self.environ.get(name)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+        value = self._raw(name)
+        if value is None:
+            if required or default is None:
+                raise ImproperlyConfigured(f"{name} must be set")
+            return default
+        return value
+
+    def optional_str(self, name: str) -> str | None:
+        return self._raw(name)
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}")
+
+    def int(
+        self, name: str, default: int, *, min: int | None = None, max: int | None = None
+    ) -> int:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
+        _check_range(name, number, min, max)
+        return number
+
+    def float(
+        self,
+        name: str,
+        default: float,
+        *,
+        min: float | None = None,
+        max: float | None = None,
+    ) -> float:
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+        if number != number:  # NaN
+            raise ImproperlyConfigured(f"{name} must be a number, got {value!r}")
+        _check_range(name, number, min, max)
+        return number
+
+    def list(self, name: str, default: list[str]) -> list[str]:
+        value = self._raw(name)
+        if value is None:
+            return default
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+        value = self._raw(name)
+        if value is None:
+            return default
+        if value not in choices:
+            raise ImproperlyConfigured(
+                f"{name} must be one of {', '.join(choices)}, got {value!r}"
+            )
+        return value
+
+    def url(self, name: str, default: str | None, *, schemes: tuple[str, ...]) -> str | None:
+        value = self._raw(name)
+        if value is None:
+            return default
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme not in schemes or not rest:
+            raise ImproperlyConfigured(
+                f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
+            )
+        return value.rstrip("/")
+
+
+def _check_range(name: str, number: float, low: float | None, high: float | None) -> None:
+    if low is not None and number < low:
+        raise ImproperlyConfigured(f"{name} must be at least {low}, got {number}")
+    if high is not None and number > high:
+        raise ImproperlyConfigured(f"{name} must be at most {high}, got {number}")

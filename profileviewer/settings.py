@@ -1,0 +1,237 @@
+"""Django settings, read from the environment (see README.md and .env.example).
+
+Every variable has a safe local default or fails loudly at start with its name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from profileviewer.envconfig import Env
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = Env()
+_dotenv = BASE_DIR / ".env"
+if _dotenv.exists():
+    environ.Env.read_env(_dotenv, overwrite=False)
+
+# --- Mode ---------------------------------------------------------------------------------
+# SANDBOX=true mounts the local Profiles API at /sandbox and points the client at it.
+SANDBOX = env.bool("SANDBOX", False)
+DEBUG = env.bool("DEBUG", False)
+PORT = env.int("PORT", 8000, min=1, max=65535)
+
+_local = SANDBOX or DEBUG
+if _local:
+    SECRET_KEY = env.str("SECRET_KEY", "insecure-local-only-key-for-sandbox-and-debug-use")
+else:
+    SECRET_KEY = env.str("SECRET_KEY", required=True)
+    if len(SECRET_KEY) < 32:
+        raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if _local else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Applications -------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "profileviewer.sandbox",
+    "profileviewer.agents",
+    "profileviewer.viewer",
+    "profileviewer.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "profileviewer.urls"
+WSGI_APPLICATION = "profileviewer.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Storage ------------------------------------------------------------------------------
+_database_url = env.url(
+    "DATABASE_URL",
+    f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+)
+assert _database_url is not None
+DATABASES = {"default": environ.Env.db_url_config(_database_url)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the sandbox's reads run beside the app's writes under a threaded server.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60, min=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pv",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "profileviewer",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+
+# --- The upstream Intilery Profiles API ---------------------------------------------------
+SANDBOX_CLIENT_ID = env.str("SANDBOX_CLIENT_ID", "demo")
+SANDBOX_ACCOUNT_ID = env.str("SANDBOX_ACCOUNT_ID", "demo")
+SANDBOX_BRAND_ID = env.str("SANDBOX_BRAND_ID", "DEMO")
+SANDBOX_API_TOKEN = env.str("SANDBOX_API_TOKEN", "sandbox-token")
+
+if SANDBOX:
+    INTILERY_API_URL = env.url(
+        "INTILERY_API_URL", f"http://127.0.0.1:{PORT}/sandbox", schemes=("http", "https")
+    )
+    INTILERY_CLIENT_ID = env.str("INTILERY_CLIENT_ID", SANDBOX_CLIENT_ID)
+    INTILERY_ACCOUNT_ID = env.str("INTILERY_ACCOUNT_ID", SANDBOX_ACCOUNT_ID)
+    INTILERY_BRAND_ID = env.str("INTILERY_BRAND_ID", SANDBOX_BRAND_ID)
+    INTILERY_API_TOKEN = env.str("INTILERY_API_TOKEN", SANDBOX_API_TOKEN)
+else:
+    INTILERY_API_URL = env.url("INTILERY_API_URL", None, schemes=("http", "https"))
+    if INTILERY_API_URL is None:
+        raise ImproperlyConfigured("INTILERY_API_URL must be set (or SANDBOX=true)")
+    INTILERY_CLIENT_ID = env.str("INTILERY_CLIENT_ID", required=True)
+    INTILERY_ACCOUNT_ID = env.str("INTILERY_ACCOUNT_ID", required=True)
+    INTILERY_BRAND_ID = env.str("INTILERY_BRAND_ID", required=True)
+    INTILERY_API_TOKEN = env.str("INTILERY_API_TOKEN", required=True)
+
+INTILERY_CONNECT_TIMEOUT = env.float("INTILERY_CONNECT_TIMEOUT", 2.0, min=0.05, max=60)
+INTILERY_READ_TIMEOUT = env.float("INTILERY_READ_TIMEOUT", 5.0, min=0.05, max=300)
+# Total time one client call may take, retries and rate-limit waits included.
+INTILERY_CALL_BUDGET = env.float("INTILERY_CALL_BUDGET", 3.0, min=0.1, max=600)
+INTILERY_MAX_RETRY_AFTER = env.float("INTILERY_MAX_RETRY_AFTER", 2.0, min=0, max=600)
+INTILERY_RATE_LIMIT = env.float("INTILERY_RATE_LIMIT", 100.0, min=0.1)
+INTILERY_RATE_BURST = env.int("INTILERY_RATE_BURST", 500, min=1)
+INTILERY_CACHE_TTL = env.int("INTILERY_CACHE_TTL", 15, min=0)
+INTILERY_MAX_RESPONSE_BYTES = env.int("INTILERY_MAX_RESPONSE_BYTES", 10_000_000, min=1024)
+
+# --- The sandbox (only mounted when SANDBOX=true) -----------------------------------------
+SANDBOX_RATE_LIMIT_ENABLED = env.bool("SANDBOX_RATE_LIMIT_ENABLED", True)
+SANDBOX_RATE_LIMIT = env.float("SANDBOX_RATE_LIMIT", 100.0, min=0.1)
+SANDBOX_RATE_BURST = env.int("SANDBOX_RATE_BURST", 500, min=1)
+SANDBOX_DEMO_PROFILES = env.int("SANDBOX_DEMO_PROFILES", 300, min=0)
+SANDBOX_DEMO_SEED = env.int("SANDBOX_DEMO_SEED", 42)
+# Fault injection, off by default (see profileviewer/sandbox/faults.py).
+SANDBOX_FAULT_LATENCY_MS = env.float("SANDBOX_FAULT_LATENCY_MS", 0.0, min=0, max=120_000)
+SANDBOX_FAULT_JITTER_MS = env.float("SANDBOX_FAULT_JITTER_MS", 0.0, min=0, max=120_000)
+SANDBOX_FAULT_ERROR_RATE = env.float("SANDBOX_FAULT_ERROR_RATE", 0.0, min=0, max=1)
+SANDBOX_FAULT_RATE_LIMIT_RATE = env.float("SANDBOX_FAULT_RATE_LIMIT_RATE", 0.0, min=0, max=1)
+SANDBOX_FAULT_MALFORMED_RATE = env.float("SANDBOX_FAULT_MALFORMED_RATE", 0.0, min=0, max=1)
+SANDBOX_FAULT_SLOW_DRIP_MS = env.float("SANDBOX_FAULT_SLOW_DRIP_MS", 0.0, min=0, max=120_000)
+
+# --- The agents' viewer -------------------------------------------------------------------
+VIEWER_LIVE_POLL_SECONDS = env.int("VIEWER_LIVE_POLL_SECONDS", 15, min=0)
+
+# --- Auth, security, i18n -----------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", "https:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": env.list("FRAME_ANCESTORS", [CSP.SELF]),
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", not _local)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", not _local)
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env.str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Logging: never the auth-token (the client logs paths only) ---------------------------
+LOG_LEVEL = env.choice(
+    "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+)
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "profileviewer": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+}

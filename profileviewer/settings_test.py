@@ -1,0 +1,30 @@
+"""Settings for the test suite: the production settings in sandbox mode, made fast.
+
+DATABASE_URL and REDIS_URL still come from the environment, so `make test` can run the
+contract tests a second time on the running PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SANDBOX", "true")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-0123456789")
+from profileviewer.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "profileviewer-tests",
+    }
+}
+# Tests that exercise the shared cache, limiter or lock ask for Redis explicitly
+# (override_settings(REDIS_URL=TEST_REDIS_URL)); everything else runs on local memory.
+REDIS_URL = None
+# The URL the test redis fixtures use; a database of its own so tests never touch app data.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
