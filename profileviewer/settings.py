@@ -222,9 +222,7 @@ STORAGES = {
 }
 
 # --- Logging: never the auth-token (the client logs paths only) ---------------------------
-LOG_LEVEL = env.choice(
-    "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-)
+LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,7 +8,7 @@ import os
 
 os.environ.setdefault("SANDBOX", "true")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-0123456789")
-from profileviewer.settings import *  # noqa: E402,F403
+from profileviewer.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

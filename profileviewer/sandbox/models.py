@@ -43,9 +43,7 @@ class Profile(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(
-                fields=["-last_activity_time", "id"], name="sandbox_profile_activity_idx"
-            ),
+            models.Index(fields=["-last_activity_time", "id"], name="sandbox_profile_activity_idx"),
         ]
 
     def __str__(self) -> str:
