@@ -5,6 +5,8 @@ contract tests a second time on the running PostgreSQL.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SANDBOX", "true")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-that-is-long-enough-0123456789")
@@ -28,3 +30,10 @@ CACHES = {
 REDIS_URL = None
 # The URL the test redis fixtures use; a database of its own so tests never touch app data.
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# A file, not ":memory:", so the live server's threads and the sandbox they call each get a
+# connection of their own (in-memory SQLite shares one connection across threads). One file per
+# test process, so parallel runs never meet.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"pv-test-{os.getpid()}.sqlite3")
+    }
