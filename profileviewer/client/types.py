@@ -1,0 +1,318 @@
+"""Typed results of the Profiles API (PAPI-14..18), each keeping the raw JSON for display.
+
+The parsers here are the one place that knows the upstream's shapes. They accept what the
+contract allows (missing optional fields, extra custom traits) and raise ``ProtocolError``
+for anything else, so a malformed upstream never surfaces as a ``KeyError`` in a view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from profileviewer.client.errors import ProtocolError
+
+EVENT_WINDOW = 10_000  # PAPI-11: `from` pages through at most 10,000 results
+MAX_PAGE_SIZE = 100  # PAPI-11, PAPI-12
+
+KNOWN_TRAIT_KEYS = frozenset(
+    {
+        "id",
+        "externalId",
+        "email",
+        "firstName",
+        "lastName",
+        "phone",
+        "website",
+        "organisation",
+        "industry",
+        "marketingPreferences",
+    }
+)
+META_KEYS = frozenset(
+    {
+        "_subscriptionId",
+        "createdBy",
+        "firstEvent",
+        "lastEvent",
+        "audiencesStatic",
+        "lastActivityTime",
+    }
+)
+
+
+def parse_time(value: Any, *, what: str) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (no zone means UTC, PAPI-13)."""
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(f"The Profiles API sent no usable {what}.")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ProtocolError(f"The Profiles API sent an unreadable {what}.") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def parse_optional_time(value: Any, *, what: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    return parse_time(value, what=what)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ProtocolError("The Profiles API sent a trait of the wrong type.")
+
+
+def _object(value: Any, *, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ProtocolError(f"The Profiles API sent {what} that is not a JSON object.")
+    return value
+
+
+def _optional_object(value: Any, *, what: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    return _object(value, what=what)
+
+
+@dataclass(frozen=True)
+class ChannelPreference:
+    channel: str
+    subscribed: bool
+
+
+@dataclass(frozen=True)
+class Traits:
+    id: str
+    external_id: str
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    website: str
+    organisation: str
+    industry: str
+    channels: tuple[ChannelPreference, ...]
+    custom: dict[str, Any]
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def display_name(self) -> str:
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.email or self.external_id or self.id
+
+    @classmethod
+    def from_json(cls, data: Any, *, extra_known: frozenset[str] = frozenset()) -> Traits:
+        data = _object(data, what="a profile")
+        prefs = _optional_object(data.get("marketingPreferences"), what="marketing preferences")
+        channels_raw = prefs.get("channels") or []
+        if not isinstance(channels_raw, list):
+            raise ProtocolError("The Profiles API sent marketing channels that are not a list.")
+        channels = []
+        for item in channels_raw:
+            item = _object(item, what="a marketing channel")
+            channels.append(
+                ChannelPreference(
+                    channel=_text(item.get("channel")), subscribed=item.get("subscribed") is True
+                )
+            )
+        skip = KNOWN_TRAIT_KEYS | extra_known
+        return cls(
+            id=_text(data.get("id")),
+            external_id=_text(data.get("externalId")),
+            email=_text(data.get("email")),
+            first_name=_text(data.get("firstName")),
+            last_name=_text(data.get("lastName")),
+            phone=_text(data.get("phone")),
+            website=_text(data.get("website")),
+            organisation=_text(data.get("organisation")),
+            industry=_text(data.get("industry")),
+            channels=tuple(channels),
+            custom={key: value for key, value in data.items() if key not in skip},
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class CreatedBy:
+    type: str
+    filename: str
+    created_time: datetime | None
+
+
+@dataclass(frozen=True)
+class Meta:
+    traits: Traits
+    subscription_id: str
+    created_by: CreatedBy | None
+    first_events: dict[str, dict[str, Any]]
+    last_events: dict[str, dict[str, Any]]
+    audiences: tuple[str, ...]
+    last_activity_time: datetime | None
+    raw: dict[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Meta:
+        data = _object(data, what="profile metadata")
+        created_raw = data.get("createdBy")
+        created_by = None
+        if created_raw:
+            created_raw = _object(created_raw, what="createdBy")
+            created_by = CreatedBy(
+                type=_text(created_raw.get("type")),
+                filename=_text(created_raw.get("filename")),
+                created_time=parse_optional_time(
+                    created_raw.get("createdTime"), what="creation time"
+                ),
+            )
+        audiences = data.get("audiencesStatic") or []
+        if not isinstance(audiences, list):
+            raise ProtocolError("The Profiles API sent audiences that are not a list.")
+        return cls(
+            traits=Traits.from_json(data, extra_known=META_KEYS),
+            subscription_id=_text(data.get("_subscriptionId")),
+            created_by=created_by,
+            first_events=_event_summary(data.get("firstEvent"), what="firstEvent"),
+            last_events=_event_summary(data.get("lastEvent"), what="lastEvent"),
+            audiences=tuple(_text(name) for name in audiences),
+            last_activity_time=parse_optional_time(
+                data.get("lastActivityTime"), what="last activity time"
+            ),
+            raw=data,
+        )
+
+
+def _event_summary(value: Any, *, what: str) -> dict[str, dict[str, Any]]:
+    summary = _optional_object(value, what=what)
+    return {action: _object(entry, what=what) for action, entry in summary.items()}
+
+
+@dataclass(frozen=True)
+class Event:
+    profile_id: str
+    event_id: str
+    action: str
+    name: str
+    event_time: datetime
+    received_time: datetime | None
+    source: str
+    properties: dict[str, Any]
+    context: dict[str, Any]
+    raw: dict[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Event:
+        data = _object(data, what="an event")
+        raw_data = _optional_object(data.get("rawData"), what="an event's rawData")
+        return cls(
+            profile_id=_text(data.get("id") or data.get("customerId")),
+            event_id=_text(data.get("eventId")),
+            action=_text(data.get("eventAction")),
+            name=_text(raw_data.get("event")),
+            event_time=parse_time(data.get("eventTime"), what="event time"),
+            received_time=parse_optional_time(data.get("receivedTime"), what="received time"),
+            source=_text(data.get("source")),
+            properties=_optional_object(raw_data.get("properties"), what="event properties"),
+            context=_optional_object(raw_data.get("context"), what="event context"),
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """The filters of PAPI-13; paging (`from`, `size`) is given to the call itself."""
+
+    include: str | None = None
+    exclude: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    sort: Literal["asc", "desc"] = "desc"
+
+    def params(self) -> dict[str, str]:
+        params: dict[str, str] = {}
+        if self.include:
+            params["include"] = self.include
+        if self.exclude:
+            params["exclude"] = ",".join(self.exclude)
+        if self.start is not None:
+            params["start"] = _iso(self.start)
+        if self.end is not None:
+            params["end"] = _iso(self.end)
+        params["sort"] = self.sort
+        return params
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: tuple[Event, ...]
+    offset: int
+    size: int
+    scroll_id: str | None
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts; None at the end of the results or of the window."""
+        end = self.offset + len(self.events)
+        if len(self.events) < self.size or end >= EVENT_WINDOW:
+            return None
+        return end
+
+    @property
+    def window_reached(self) -> bool:
+        """True when this page ends at the 10,000 window and more events may lie beyond."""
+        return len(self.events) == self.size and self.offset + self.size >= EVENT_WINDOW
+
+
+@dataclass(frozen=True)
+class ExternalId:
+    type: str
+    value: str
+    profile_id: str
+    created_time: datetime | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> ExternalId:
+        data = _object(data, what="an external id")
+        return cls(
+            type=_text(data.get("type")),
+            value=_text(data.get("id")),
+            profile_id=_text(data.get("profileId")),
+            created_time=parse_optional_time(data.get("createdTime"), what="creation time"),
+        )
+
+
+@dataclass(frozen=True)
+class ProfileListPage:
+    profiles: tuple[Traits, ...]
+    scroll_id: str | None
+
+
+def data_list(body: Any, *, what: str) -> list[Any]:
+    """The ``data`` list of a ``{"data": [...]}`` body (PAPI-4, 14, 16)."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
+        raise ProtocolError(f"The Profiles API sent {what} without a data list.")
+    return body["data"]
+
+
+def scroll_id_of(body: Mapping[str, Any]) -> str | None:
+    scroll_id = body.get("scrollId")
+    if scroll_id is None or scroll_id == "":
+        return None
+    if not isinstance(scroll_id, str):
+        raise ProtocolError("The Profiles API sent a scrollId that is not text.")
+    return scroll_id
