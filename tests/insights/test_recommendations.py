@@ -1,0 +1,122 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from profileviewer.client import ProfileRef
+from profileviewer.insights import ViewedProduct, recently_viewed_not_purchased
+from tests.insights.fakes import NOW, FakeClient, ordered, viewed
+
+JOE = ProfileRef.parse("userId:qrc-117322")
+
+
+def ago(**kwargs: float):
+    return NOW - timedelta(**kwargs)
+
+
+def ids(products: list[ViewedProduct]) -> list[str]:
+    return [p.product_id for p in products]
+
+
+def test_it_lists_viewed_products_newest_first_with_their_details():
+    client = FakeClient([viewed("SKU-1", ago(days=3)), viewed("SKU-2", ago(days=1))])
+    products = recently_viewed_not_purchased(client, JOE)
+    assert ids(products) == ["SKU-2", "SKU-1"]
+    assert products[0] == ViewedProduct(
+        product_id="SKU-2",
+        name="Product SKU-2",
+        price=Decimal("19.99"),
+        currency="GBP",
+        category="Shoes",
+        image_url="/sandbox/products/SKU-2.svg",
+        url="https://shop.example.com/p/SKU-2",
+        viewed_at=ago(days=1),
+    )
+
+
+def test_a_product_bought_after_it_was_viewed_is_left_out():
+    client = FakeClient(
+        [viewed("SKU-1", ago(days=3)), viewed("SKU-2", ago(days=2)), ordered(ago(days=1), "SKU-1")]
+    )
+    assert ids(recently_viewed_not_purchased(client, JOE)) == ["SKU-2"]
+
+
+def test_a_product_bought_in_the_same_moment_as_the_view_counts_as_bought():
+    client = FakeClient([viewed("SKU-1", ago(days=1)), ordered(ago(days=1), "SKU-1")])
+    assert recently_viewed_not_purchased(client, JOE) == []
+
+
+def test_a_purchase_before_the_last_view_does_not_hide_the_product():
+    client = FakeClient(
+        [
+            ordered(ago(days=10), "SKU-1"),
+            viewed("SKU-1", ago(days=12)),
+            viewed("SKU-1", ago(days=2)),
+        ]
+    )
+    products = recently_viewed_not_purchased(client, JOE)
+    assert ids(products) == ["SKU-1"]
+    assert products[0].viewed_at == ago(days=2)
+
+
+def test_a_product_viewed_many_times_appears_once_at_its_latest_view():
+    client = FakeClient(
+        [viewed("SKU-1", ago(hours=h)) for h in (5, 3, 9)] + [viewed("SKU-2", ago(hours=4))]
+    )
+    products = recently_viewed_not_purchased(client, JOE)
+    assert ids(products) == ["SKU-1", "SKU-2"]
+    assert products[0].viewed_at == ago(hours=3)
+
+
+def test_it_returns_at_most_limit_products():
+    client = FakeClient([viewed(f"SKU-{i}", ago(hours=i)) for i in range(1, 20)])
+    assert ids(recently_viewed_not_purchased(client, JOE, limit=3)) == ["SKU-1", "SKU-2", "SKU-3"]
+
+
+def test_it_reads_only_product_views_and_orders_and_stops_once_it_has_enough():
+    views = [viewed(f"SKU-{i}", ago(minutes=i)) for i in range(1, 1000)]
+    client = FakeClient([*views, ordered(ago(days=1), "SKU-1")])
+    recently_viewed_not_purchased(client, JOE, limit=5)
+    assert client.event_calls("product_viewed") == 1
+    assert client.event_calls("order_completed") == 1
+    assert all(q.include in {"product_viewed", "order_completed"} for _, q in client.calls)
+
+
+def test_it_pages_further_back_when_recent_views_were_all_bought():
+    # 150 recent views of 150 products, all bought afterwards; the unbought one is older.
+    recent = [viewed(f"SKU-{i}", ago(hours=1, minutes=i)) for i in range(150)]
+    bought = ordered(ago(minutes=1), *[f"SKU-{i}" for i in range(150)])
+    old = viewed("SKU-OLD", ago(days=40))
+    client = FakeClient([*recent, bought, old])
+    assert ids(recently_viewed_not_purchased(client, JOE)) == ["SKU-OLD"]
+    assert client.event_calls("product_viewed") == 2
+
+
+def test_an_order_older_than_every_view_is_never_fetched():
+    client = FakeClient([viewed("SKU-1", ago(days=1)), ordered(ago(days=300), "SKU-1")])
+    assert ids(recently_viewed_not_purchased(client, JOE)) == ["SKU-1"]
+    order_query = next(q for _, q in client.calls if q.include == "order_completed")
+    assert order_query.start is not None and order_query.start > ago(days=2)
+
+
+def test_views_without_a_product_id_or_with_odd_prices_do_not_break_it():
+    client = FakeClient(
+        [
+            viewed("SKU-1", ago(days=1), price="not a number"),
+            viewed("", ago(days=2)),
+            viewed("SKU-3", ago(days=3), price=None, name=None),
+        ]
+    )
+    products = recently_viewed_not_purchased(client, JOE)
+    assert ids(products) == ["SKU-1", "SKU-3"]
+    assert products[0].price is None
+    assert products[1].name == "SKU-3"
+
+
+def test_a_customer_who_viewed_nothing_gets_an_empty_list():
+    client = FakeClient([ordered(ago(days=1), "SKU-1")])
+    assert recently_viewed_not_purchased(client, JOE) == []
+
+
+def test_a_limit_below_one_gives_an_empty_list_without_calling_upstream():
+    client = FakeClient([viewed("SKU-1", ago(days=1))])
+    assert recently_viewed_not_purchased(client, JOE, limit=0) == []
+    assert client.calls == []
