@@ -17,6 +17,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The live server tries every path as a media file first when MEDIA_URL is empty (Django's
+# _MediaFilesHandler), so a 10 KB path crashed it with "File name too long" before any view.
+MEDIA_URL = "/media/"
+MEDIA_ROOT = str(Path(tempfile.gettempdir()) / "pv-test-media")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CACHES = {
