@@ -1,0 +1,141 @@
+"""Parsing what a request asks for: the profile reference and the list parameters.
+
+Every function raises ``SandboxError`` (400) with a message naming the bad part, so a
+developer sees what to fix (PAPI-2, 11, 13).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from django.http import QueryDict
+
+from profileviewer.sandbox.errors import BAD_PROFILE_REF, not_found, validation_error
+
+ID_TYPES = ("userId", "email", "id")
+MAX_ID_LENGTH = 512
+MAX_PAGE_SIZE = 100
+WINDOW = 10_000
+_DIGITS = re.compile(r"[0-9]+")
+# A "+hh:mm" zone written unencoded in a query string arrives as " hh:mm".
+_SPACE_BEFORE_ZONE = re.compile(r" (\d{2}(?::?\d{2})?)$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    id_type: str
+    value: str
+
+
+def parse_ref(segment: str) -> Ref:
+    """`userId:acct/00042` -> Ref("userId", "acct/00042"); the segment is already decoded."""
+    id_type, colon, value = segment.partition(":")
+    if not colon or id_type not in ID_TYPES or not value:
+        raise validation_error(BAD_PROFILE_REF)
+    if len(value) > MAX_ID_LENGTH:
+        raise validation_error(f"id is too long: at most {MAX_ID_LENGTH} characters.")
+    if id_type == "id":
+        try:
+            value = str(uuid.UUID(value))
+        except ValueError:
+            # Intilery ids are UUIDs, so any other value names no profile.
+            raise not_found() from None
+    return Ref(id_type, value)
+
+
+def _non_negative_int(params: QueryDict, name: str, default: int) -> int:
+    text = params.get(name)
+    if text is None:
+        return default
+    if not _DIGITS.fullmatch(text):
+        raise validation_error(f"{name} must be a non-negative whole number, got {text!r}.")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    size: int
+
+
+def parse_page(params: QueryDict, *, with_from: bool = True) -> Page:
+    """`from` and `size` (PAPI-11): size 1..100, from >= 0, from + size <= 10,000."""
+    offset = _non_negative_int(params, "from", 0) if with_from else 0
+    size = _non_negative_int(params, "size", MAX_PAGE_SIZE)
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise validation_error(f"size must be between 1 and {MAX_PAGE_SIZE}, got {size}.")
+    if offset + size > WINDOW:
+        raise validation_error(
+            f"from + size must not exceed {WINDOW:,}: from pages through at most "
+            f"{WINDOW:,} results."
+        )
+    return Page(offset, size)
+
+
+def parse_time(name: str, text: str) -> datetime:
+    """ISO 8601 date or datetime; no zone means UTC (PAPI-13)."""
+    candidates = [text.strip()]
+    if _SPACE_BEFORE_ZONE.search(candidates[0]):
+        candidates.append(_SPACE_BEFORE_ZONE.sub(r"+\1", candidates[0]))
+    for candidate in candidates:
+        try:
+            if len(candidate) == 10:
+                day = date.fromisoformat(candidate)
+                return datetime(day.year, day.month, day.day, tzinfo=UTC)
+            moment = datetime.fromisoformat(candidate)
+        except ValueError:
+            continue
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    raise validation_error(
+        f"{name} must be an ISO 8601 date or datetime (e.g. 2006-01-02 or "
+        f"2006-01-02T15:04:05Z), got {text!r}."
+    )
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    include: str | None = None
+    exclude: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    sort: Literal["asc", "desc"] = "desc"
+
+
+def parse_event_filter(params: QueryDict) -> EventFilter:
+    """`include`, `exclude`, `start`, `end`, `sort` (PAPI-13); other parameters are ignored."""
+    include = (params.get("include") or "").strip() or None
+    exclude = tuple(
+        action
+        for action in (part.strip() for part in params.get("exclude", "").split(","))
+        if action
+    )
+    start = parse_time("start", params["start"]) if params.get("start") else None
+    end = parse_time("end", params["end"]) if params.get("end") else None
+    sort = params.get("sort", "desc")
+    if sort not in ("asc", "desc"):
+        raise validation_error(f"sort must be asc or desc, got {sort!r}.")
+    return EventFilter(include, exclude, start, end, "asc" if sort == "asc" else "desc")
+
+
+def encode_cursor(payload: dict[str, object]) -> str:
+    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> dict[str, object]:
+    """The inverse of encode_cursor; anything else is a 400 naming scrollId."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        payload = json.loads(raw)
+    except (binascii.Error, ValueError):
+        raise validation_error("scrollId is not valid.") from None
+    if not isinstance(payload, dict):
+        raise validation_error("scrollId is not valid.")
+    return payload

@@ -1,0 +1,86 @@
+"""Reading the sandbox: profile look-ups, event pages, identities and the listing.
+
+Queries follow the indexes in models.py: identities by (id_type, value); events by
+(profile, event_time) or (profile, event_action, event_time), fetched a page at a time with
+LIMIT/OFFSET and never counted; the listing by a keyset on (last activity, id).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+
+from profileviewer.sandbox.models import Event, Identity, Profile
+from profileviewer.sandbox.params import EventFilter, Page, Ref
+
+EVENT_COLUMNS = (
+    "profile_id",
+    "event_id",
+    "event_time",
+    "received_time",
+    "event_action",
+    "source",
+    "raw_data",
+)
+# Columns an events or identities page needs from its profiles; traits can be large.
+SUMMARY_COLUMNS = ("id", "external_id", "email")
+
+
+def _by_activity(queryset: QuerySet[Profile]) -> QuerySet[Profile]:
+    # NULLS LAST spelled out: SQLite and PostgreSQL disagree on where NULLs sort by default.
+    return queryset.order_by(F("last_activity_time").desc(nulls_last=True), "id")
+
+
+def profiles_for(ref: Ref, *, summary_only: bool = False) -> list[Profile]:
+    """Every profile the reference names, most recently active first (several for email)."""
+    queryset = _by_activity(
+        Profile.objects.filter(identities__id_type=ref.id_type, identities__value=ref.value)
+    )
+    if summary_only:
+        queryset = queryset.only(*SUMMARY_COLUMNS)
+    return list(queryset)
+
+
+def event_rows(
+    profiles: list[Profile], event_filter: EventFilter, page: Page
+) -> list[tuple[Any, ...]]:
+    """One page of events of the profiles, by event time then id (a stable tiebreak)."""
+    if len(profiles) == 1:
+        queryset = Event.objects.filter(profile_id=profiles[0].pk)
+    else:
+        queryset = Event.objects.filter(profile_id__in=[profile.pk for profile in profiles])
+    if event_filter.include:
+        queryset = queryset.filter(event_action=event_filter.include)
+    if event_filter.exclude:
+        queryset = queryset.exclude(event_action__in=event_filter.exclude)
+    if event_filter.start:
+        queryset = queryset.filter(event_time__gt=event_filter.start)
+    if event_filter.end:
+        queryset = queryset.filter(event_time__lt=event_filter.end)
+    ordering = ("event_time", "id") if event_filter.sort == "asc" else ("-event_time", "-id")
+    queryset = queryset.order_by(*ordering).values_list(*EVENT_COLUMNS)
+    return list(queryset[page.offset : page.offset + page.size])
+
+
+def identities_of(profiles: list[Profile], page: Page) -> list[Identity]:
+    queryset = Identity.objects.filter(profile_id__in=[profile.pk for profile in profiles])
+    return list(queryset.order_by("created_time", "id")[page.offset : page.offset + page.size])
+
+
+def profile_page(after: tuple[datetime | None, uuid.UUID] | None, size: int) -> list[Profile]:
+    """The next `size` profiles of the listing after the keyset position `after`."""
+    queryset = Profile.objects.all()
+    if after is not None:
+        last_activity, last_id = after
+        if last_activity is None:
+            queryset = queryset.filter(last_activity_time__isnull=True, id__gt=last_id)
+        else:
+            queryset = queryset.filter(
+                Q(last_activity_time__lt=last_activity)
+                | Q(last_activity_time=last_activity, id__gt=last_id)
+                | Q(last_activity_time__isnull=True)
+            )
+    return list(_by_activity(queryset)[:size])
