@@ -49,9 +49,12 @@ class SandboxAPI:
         method: str = "GET",
         data: bytes | None = None,
         replace_headers: bool = False,
+        stream: bool = False,
     ) -> requests.Response:
         sent = dict(headers or {}) if replace_headers else {**JSON_HEADERS, **(headers or {})}
-        return self.session.request(method, url, params=params, headers=sent, data=data, timeout=30)
+        return self.session.request(
+            method, url, params=params, headers=sent, data=data, timeout=30, stream=stream
+        )
 
     def profile(self, ref: str, endpoint: str, **kwargs: Any) -> requests.Response:
         """GET .../v1/profiles/{ref}/{endpoint}, the ref percent-encoded like a client does."""
