@@ -3,6 +3,8 @@
 See docs/client-interface.md. Import from here, never from the modules inside.
 """
 
+from profileviewer.client.client import ProfilesClient, get_client, reset_client_state
+from profileviewer.client.config import ClientConfig
 from profileviewer.client.errors import (
     AuthenticationError,
     IntileryError,
@@ -15,7 +17,9 @@ from profileviewer.client.errors import (
     ValidationError,
     error_from_response,
 )
+from profileviewer.client.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket
 from profileviewer.client.refs import IdType, ProfileRef
+from profileviewer.client.retry import RetryPolicy
 from profileviewer.client.types import (
     EVENT_WINDOW,
     MAX_PAGE_SIZE,
@@ -35,6 +39,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "AuthenticationError",
     "ChannelPreference",
+    "ClientConfig",
     "CreatedBy",
     "Event",
     "EventPage",
@@ -48,10 +53,17 @@ __all__ = [
     "ProfileListPage",
     "ProfileRef",
     "ProfileRefError",
+    "ProfilesClient",
     "ProtocolError",
     "RateLimitError",
+    "RateLimiter",
+    "RedisTokenBucket",
+    "RetryPolicy",
+    "TokenBucket",
     "Traits",
     "UnavailableError",
     "ValidationError",
     "error_from_response",
+    "get_client",
+    "reset_client_state",
 ]

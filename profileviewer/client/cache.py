@@ -1,0 +1,161 @@
+"""Caching and coalescing of upstream reads.
+
+- ``ResponseCache``: the parsed JSON of traits, meta, event pages and external ids in
+  Django's cache (local memory, or Redis when ``REDIS_URL`` is set) for ``INTILERY_CACHE_TTL``
+  seconds. Errors are never cached, 404s included: an agent looking up a customer who signed
+  up a moment ago must see them on the next try. A cache that fails is logged and skipped.
+- ``SingleFlight``: concurrent identical requests in one process share one upstream call.
+- ``RedisLock``: across processes, a short ``SET NX PX`` lock lets one process fetch while
+  the others wait briefly for the cache to fill.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import redis
+from django.core.cache import BaseCache, caches
+
+from profileviewer.client.errors import IntileryError, UnavailableError
+
+logger = logging.getLogger("profileviewer.client")
+
+MISSING = object()
+KEY_PREFIX = "pv:client:v1:"
+
+
+def cache_key(url: str, params: Mapping[str, str] | None) -> str:
+    """A key for the full request: the URL (base, tenant, path) and the sorted query."""
+    query = "&".join(f"{name}={value}" for name, value in sorted((params or {}).items()))
+    digest = hashlib.sha256(f"{url}?{query}".encode()).hexdigest()
+    return KEY_PREFIX + digest
+
+
+class ResponseCache:
+    def __init__(self, cache: BaseCache | None = None) -> None:
+        # None: Django's default cache, looked up per call so override_settings(CACHES=...)
+        # in tests takes effect.
+        self._cache = cache
+
+    @property
+    def backend(self) -> BaseCache:
+        return self._cache if self._cache is not None else caches["default"]
+
+    def get(self, key: str) -> Any:
+        try:
+            return self.backend.get(key, MISSING)
+        except Exception as exc:  # a cache outage must not fail the call: fetch instead
+            logger.warning("Client cache read failed (%s)", type(exc).__name__)
+            return MISSING
+
+    def set(self, key: str, value: Any, ttl: int) -> None:
+        if ttl <= 0:
+            return
+        try:
+            self.backend.set(key, value, ttl)
+        except Exception as exc:  # as above: the answer is still good without the cache
+            logger.warning("Client cache write failed (%s)", type(exc).__name__)
+
+
+class _Flight:
+    __slots__ = ("done", "error", "result")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class SingleFlight:
+    """Run ``fn`` once per key at a time; callers arriving meanwhile get its outcome."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+
+    def do(self, key: str, fn: Callable[[], Any], *, wait: float) -> tuple[Any, bool]:
+        """``(result, shared)``: shared is True when another caller's call answered."""
+        with self._lock:
+            flight = self._flights.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if leader:
+            try:
+                flight.result = fn()
+            except BaseException as exc:
+                flight.error = exc
+                raise
+            finally:
+                with self._lock:
+                    self._flights.pop(key, None)
+                flight.done.set()
+            return flight.result, False
+        if not flight.done.wait(max(0.0, wait)):
+            raise UnavailableError("The Profiles API did not answer in time.")
+        if flight.error is not None:
+            if isinstance(flight.error, IntileryError):
+                # A copy per waiter: one exception object raised in many threads would
+                # collect all their tracebacks.
+                raise copy.copy(flight.error)
+            raise UnavailableError("The Profiles API call failed.")
+        return flight.result, True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._flights.clear()
+
+
+_RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisLock:
+    """A short lock per cache key so one process fetches while the others wait for it."""
+
+    def __init__(self, client: redis.Redis, *, ttl_ms: int = 5000) -> None:
+        self._client = client
+        self.ttl_ms = ttl_ms
+        self._release = client.register_script(_RELEASE_SCRIPT)
+
+    def acquire(self, key: str) -> str | None:
+        """A token when this process holds the lock, None when another does.
+
+        When Redis fails we return a token anyway: fetching without coalescing is better
+        than not fetching.
+        """
+        token = uuid.uuid4().hex
+        try:
+            if self._client.set(f"{key}:lock", token, nx=True, px=self.ttl_ms):
+                return token
+            return None
+        except redis.RedisError as exc:
+            logger.warning("Client fetch lock unavailable (%s)", type(exc).__name__)
+            return token
+
+    def release(self, key: str, token: str) -> None:
+        try:
+            self._release(keys=[f"{key}:lock"], args=[token])
+        except redis.RedisError as exc:  # the lock expires on its own
+            logger.warning("Client fetch lock release failed (%s)", type(exc).__name__)
+
+
+def wait_for_cache(cache: ResponseCache, key: str, *, until: float, poll: float = 0.01) -> Any:
+    """Poll the cache until ``until`` for a value another process is fetching."""
+    while time.monotonic() < until:
+        time.sleep(poll)
+        value = cache.get(key)
+        if value is not MISSING:
+            return value
+    return MISSING

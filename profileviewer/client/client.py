@@ -1,0 +1,446 @@
+"""``ProfilesClient``: one method per endpoint of the Profiles API, and ``get_client()``.
+
+A call runs: local checks -> cache (unless ``fresh``) -> single flight in this process ->
+Redis lock across processes (when configured) -> rate-limit token -> GET -> retry policy,
+all within ``INTILERY_CALL_BUDGET`` seconds. See docs/client-interface.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import redis
+import requests
+from django.core.cache import BaseCache
+
+from profileviewer.client.cache import (
+    MISSING,
+    RedisLock,
+    ResponseCache,
+    SingleFlight,
+    cache_key,
+    wait_for_cache,
+)
+from profileviewer.client.config import ClientConfig
+from profileviewer.client.errors import (
+    IntileryError,
+    NotFoundError,
+    ProtocolError,
+    RateLimitError,
+    ValidationError,
+)
+from profileviewer.client.metrics import counters
+from profileviewer.client.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket, acquire
+from profileviewer.client.refs import ProfileRef
+from profileviewer.client.retry import RetryPolicy
+from profileviewer.client.transport import new_session, send_get
+from profileviewer.client.types import (
+    EVENT_WINDOW,
+    MAX_PAGE_SIZE,
+    Event,
+    EventPage,
+    EventQuery,
+    ExternalId,
+    Meta,
+    ProfileListPage,
+    Traits,
+    data_list,
+    scroll_id_of,
+)
+
+logger = logging.getLogger("profileviewer.client")
+
+# How long a process waits for another process's fetch of the same request before fetching
+# itself (the other may have failed: errors are not cached).
+CROSS_PROCESS_WAIT = 1.5
+
+
+# --- Process-wide state: pooled session, buckets, Redis connections, single flight ---------
+_state_lock = threading.RLock()
+_session: requests.Session | None = None
+_client: ProfilesClient | None = None
+_limiters: dict[tuple[Any, ...], RateLimiter] = {}
+_redis_clients: dict[str, redis.Redis] = {}
+_single_flight = SingleFlight()
+
+
+def shared_session() -> requests.Session:
+    global _session
+    with _state_lock:
+        if _session is None:
+            _session = new_session()
+        return _session
+
+
+def redis_client(url: str) -> redis.Redis:
+    with _state_lock:
+        client = _redis_clients.get(url)
+        if client is None:
+            client = _redis_clients[url] = redis.Redis.from_url(
+                url, socket_connect_timeout=0.5, socket_timeout=0.5
+            )
+        return client
+
+
+def shared_limiter(config: ClientConfig) -> RateLimiter:
+    """The bucket for this API key: one per process, or one per Redis for all processes."""
+    key = (config.key_fingerprint, config.rate_limit, config.rate_burst, config.redis_url)
+    with _state_lock:
+        limiter = _limiters.get(key)
+    if limiter is not None:
+        return limiter
+    if config.redis_url:
+        limiter = RedisTokenBucket(
+            redis_client(config.redis_url),
+            f"pv:client:bucket:{config.key_fingerprint}",
+            config.rate_limit,
+            config.rate_burst,
+        )
+    else:
+        limiter = TokenBucket(config.rate_limit, config.rate_burst)
+    with _state_lock:
+        return _limiters.setdefault(key, limiter)
+
+
+def get_client() -> ProfilesClient:
+    """The process-wide client, rebuilt when the settings change (override_settings works)."""
+    global _client
+    config = ClientConfig.from_settings()
+    client = _client
+    if client is not None and client.config == config:
+        return client
+    session = shared_session()
+    with _state_lock:
+        if _client is None or _client.config != config:
+            _client = ProfilesClient(config, session=session)
+        return _client
+
+
+def reset_client_state() -> None:
+    """Forget every process-wide piece of client state (for tests)."""
+    global _session, _client
+    with _state_lock:
+        if _session is not None:
+            _session.close()
+        _session = None
+        _client = None
+        _limiters.clear()
+        for client in _redis_clients.values():
+            client.close()
+        _redis_clients.clear()
+    _single_flight.clear()
+    counters.reset()
+
+
+# --- The client ------------------------------------------------------------------------------
+def _public[**P, R](method: Callable[P, R]) -> Callable[P, R]:
+    """Count errors, and turn anything unexpected into an IntileryError (logged in full)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except IntileryError:
+            counters.incr("errors")
+            raise
+        except Exception as exc:
+            counters.incr("errors")
+            logger.exception("Unexpected failure in the Profiles API client")
+            raise ProtocolError("The Profiles API client failed unexpectedly.") from exc
+
+    return wrapper
+
+
+def _check_paging(offset: int, size: int, *, window: bool) -> None:
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationError(
+            f"The page size must be between 1 and {MAX_PAGE_SIZE}.", code="validation_error"
+        )
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise ValidationError("The page offset cannot be negative.", code="validation_error")
+    if window and offset + size > EVENT_WINDOW:
+        raise ValidationError(
+            f"Only the first {EVENT_WINDOW:,} events can be paged through.",
+            code="validation_error",
+        )
+
+
+def _check_query(query: EventQuery) -> None:
+    if query.sort not in ("asc", "desc"):
+        raise ValidationError("Sort must be asc or desc.", code="validation_error")
+    if query.start and query.end and query.start > query.end:
+        raise ValidationError("The start must be before the end.", code="validation_error")
+
+
+class ProfilesClient:
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        session: requests.Session | None = None,
+        cache: BaseCache | None = None,
+        limiter: RateLimiter | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self.config = config
+        self._session = session if session is not None else shared_session()
+        self._cache = ResponseCache(cache)
+        self._limiter = limiter if limiter is not None else shared_limiter(config)
+        self._retry = retry_policy or RetryPolicy(max_retry_after=config.max_retry_after)
+        self._lock = RedisLock(redis_client(config.redis_url)) if config.redis_url else None
+        self._reserve = config.rate_burst * (1 - config.rate_share)
+        self._prefix = f"{config.base_url}{config.tenant_path}"
+
+    def __repr__(self) -> str:
+        return (
+            f"ProfilesClient(base_url={self.config.base_url!r}, tenant={self.config.tenant_path!r})"
+        )
+
+    # --- endpoints -------------------------------------------------------------------------
+    @_public
+    def traits(self, ref: ProfileRef, *, fresh: bool = False) -> list[Traits]:
+        """Traits of the profile; every match for an email (PAPI-14)."""
+        return self._get(
+            f"/profiles/{ref.path_segment()}/traits",
+            None,
+            lambda body: [Traits.from_json(item) for item in _profiles(body, ref)],
+            cacheable=True,
+            fresh=fresh,
+        )
+
+    @_public
+    def meta(self, ref: ProfileRef, *, fresh: bool = False) -> list[Meta]:
+        """Metadata of the profile (PAPI-18); every match for an email."""
+        return self._get(
+            f"/profiles/{ref.path_segment()}/meta",
+            None,
+            lambda body: [Meta.from_json(item) for item in _profiles(body, ref)],
+            cacheable=True,
+            fresh=fresh,
+        )
+
+    @_public
+    def events(
+        self,
+        ref: ProfileRef,
+        query: EventQuery = EventQuery(),  # noqa: B008 - frozen, so a shared default is safe
+        *,
+        offset: int = 0,
+        size: int = MAX_PAGE_SIZE,
+        fresh: bool = False,
+    ) -> EventPage:
+        """One page of events (PAPI-11..13, 16)."""
+        _check_paging(offset, size, window=True)
+        _check_query(query)
+        params = {**query.params(), "from": str(offset), "size": str(size)}
+
+        def parse(body: Any) -> EventPage:
+            events = tuple(Event.from_json(item) for item in data_list(body, what="events"))
+            return EventPage(events=events, offset=offset, size=size, scroll_id=scroll_id_of(body))
+
+        return self._get(
+            f"/profiles/{ref.path_segment()}/events", params, parse, cacheable=True, fresh=fresh
+        )
+
+    def iter_events(
+        self,
+        ref: ProfileRef,
+        query: EventQuery = EventQuery(),  # noqa: B008
+        *,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> Iterator[Event]:
+        """Every event the API will page to: stops at the end or cleanly at the window."""
+        _check_paging(0, page_size, window=True)
+        offset: int | None = 0
+        while offset is not None:
+            size = min(page_size, EVENT_WINDOW - offset)
+            page = self.events(ref, query, offset=offset, size=size)
+            yield from page.events
+            offset = page.next_offset
+
+    @_public
+    def external_ids(self, ref: ProfileRef, *, fresh: bool = False) -> list[ExternalId]:
+        return self._get(
+            f"/profiles/{ref.path_segment()}/external_ids",
+            None,
+            lambda body: [
+                ExternalId.from_json(item) for item in data_list(body, what="external ids")
+            ],
+            cacheable=True,
+            fresh=fresh,
+        )
+
+    @_public
+    def list_profiles(
+        self, scroll_id: str | None = None, *, size: int = MAX_PAGE_SIZE
+    ) -> ProfileListPage:
+        """One page of the listing (PAPI-4). Never cached: a scroll moves on."""
+        _check_paging(0, size, window=False)
+        params = {"size": str(size)}
+        if scroll_id:
+            params["scrollId"] = scroll_id
+
+        def parse(body: Any) -> ProfileListPage:
+            profiles = tuple(Traits.from_json(item) for item in data_list(body, what="profiles"))
+            return ProfileListPage(profiles=profiles, scroll_id=scroll_id_of(body))
+
+        return self._get("/profiles", params, parse, cacheable=False, fresh=True)
+
+    def iter_profiles(
+        self, *, start_scroll_id: str | None = None
+    ) -> Iterator[tuple[Traits, str | None]]:
+        """Every profile, each with the scroll id that fetched its page.
+
+        Restarting with that scroll id re-reads the page the last profile came from, so an
+        interrupted export resumes without skipping anyone (some may be seen twice).
+        """
+        scroll_id = start_scroll_id
+        while True:
+            page = self.list_profiles(scroll_id)
+            if not page.profiles:
+                return
+            for profile in page.profiles:
+                yield profile, scroll_id
+            if page.scroll_id is None:
+                return
+            scroll_id = page.scroll_id
+
+    def stats(self) -> dict[str, int]:
+        """Process-wide counters: calls, cache_hits, coalesced, retries, rate_limited, errors."""
+        return counters.snapshot()
+
+    # --- the machinery ---------------------------------------------------------------------
+    def _get[R](
+        self,
+        path: str,
+        params: dict[str, str] | None,
+        parse: Callable[[Any], R],
+        *,
+        cacheable: bool,
+        fresh: bool,
+    ) -> R:
+        deadline = time.monotonic() + self.config.call_budget
+        url = self._prefix + path
+        cacheable = cacheable and self.config.cache_ttl > 0
+        if not cacheable:
+            return parse(self._fetch(url, params, deadline))
+        key = cache_key(url, params)
+        if fresh:
+            # Bypasses the cache (and others' in-flight calls) but refreshes it.
+            return self._fetch_parse_store(key, url, params, parse, deadline)
+        cached = self._cache.get(key)
+        if cached is not MISSING:
+            counters.incr("cache_hits")
+            return parse(cached)
+        result, shared = _single_flight.do(
+            key,
+            lambda: self._fetch_across_processes(key, url, params, parse, deadline),
+            wait=deadline - time.monotonic(),
+        )
+        if shared:
+            counters.incr("coalesced")
+        return result
+
+    def _fetch_across_processes[R](
+        self,
+        key: str,
+        url: str,
+        params: dict[str, str] | None,
+        parse: Callable[[Any], R],
+        deadline: float,
+    ) -> R:
+        if self._lock is None:
+            return self._fetch_parse_store(key, url, params, parse, deadline)
+        token = self._lock.acquire(key)
+        if token is None:
+            remaining = deadline - time.monotonic()
+            until = time.monotonic() + min(CROSS_PROCESS_WAIT, remaining / 2)
+            cached = wait_for_cache(self._cache, key, until=until)
+            if cached is not MISSING:
+                counters.incr("cache_hits")
+                return parse(cached)
+            return self._fetch_parse_store(key, url, params, parse, deadline)
+        try:
+            # Another process may have filled the cache between our miss and our lock.
+            cached = self._cache.get(key)
+            if cached is not MISSING:
+                counters.incr("cache_hits")
+                return parse(cached)
+            return self._fetch_parse_store(key, url, params, parse, deadline)
+        finally:
+            self._lock.release(key, token)
+
+    def _fetch_parse_store[R](
+        self,
+        key: str,
+        url: str,
+        params: dict[str, str] | None,
+        parse: Callable[[Any], R],
+        deadline: float,
+    ) -> R:
+        body = self._fetch(url, params, deadline)
+        result = parse(body)  # only a body that parses is worth caching
+        self._cache.set(key, body, self.config.cache_ttl)
+        return result
+
+    def _fetch(self, url: str, params: dict[str, str] | None, deadline: float) -> Any:
+        """GET with the rate limit and the retry policy, within the deadline."""
+        attempt = 0
+        while True:
+            wait = acquire(self._limiter, deadline=deadline, reserve=self._reserve)
+            if wait is not None:
+                counters.incr("rate_limited")
+                raise RateLimitError(
+                    "Too many Profiles API requests from this app; try again in a moment.",
+                    code="client_rate_limit",
+                    retry_after=wait,
+                )
+            counters.incr("calls")
+            try:
+                body, _request_id = send_get(
+                    self._session,
+                    url,
+                    params=params,
+                    token=self.config.api_token,
+                    connect_timeout=self.config.connect_timeout,
+                    read_timeout=self.config.read_timeout,
+                    deadline=deadline,
+                    max_bytes=self.config.max_response_bytes,
+                )
+                return body
+            except IntileryError as error:
+                if error.http_status == 429:
+                    counters.incr("rate_limited")
+                if not self._retry.is_retryable(error) or attempt + 1 >= self._retry.max_attempts:
+                    raise
+                delay = self._retry.delay(attempt, error)
+                if delay is None or time.monotonic() + delay >= deadline:
+                    raise
+                logger.warning(
+                    "Retrying GET %s in %.2fs after %s (attempt %d) req=%s",
+                    url.removeprefix(self.config.base_url).split("?", 1)[0],
+                    delay,
+                    error.http_status or type(error).__name__,
+                    attempt + 2,
+                    error.request_id,
+                )
+                counters.incr("retries")
+                time.sleep(delay)
+                attempt += 1
+
+
+def _profiles(body: Any, ref: ProfileRef) -> list[Any]:
+    """The profiles in a traits/meta answer: one object, or ``{"data": [...]}`` (PAPI-14)."""
+    if isinstance(body, dict) and isinstance(body.get("data"), list) and "id" not in body:
+        items = body["data"]
+        if not items:
+            raise NotFoundError(code="not_found")
+        return items
+    if isinstance(body, dict):
+        return [body]
+    raise ProtocolError(f"The Profiles API sent something other than a profile for {ref.id_type}.")

@@ -1,0 +1,117 @@
+"""Token buckets that keep us under the upstream's 100/s, burst 500 per key (PAPI-7).
+
+In-process by default; with ``REDIS_URL`` one bucket per API key lives in Redis, so every
+worker on every host draws from the same budget (one Lua script: atomic, and using the Redis
+clock so hosts with skewed clocks agree). A caller with ``rate_share < 1`` (the export) may
+only take tokens while more than ``(1 - share) * burst`` remain, which leaves headroom for
+interactive look-ups.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Protocol
+
+import redis
+
+logger = logging.getLogger("profileviewer.client")
+
+
+class RateLimiter(Protocol):
+    def try_acquire(self, reserve: float = 0.0) -> float:
+        """Take a token and return 0, or return the seconds until one may be available."""
+        ...
+
+
+def acquire(limiter: RateLimiter, *, deadline: float, reserve: float = 0.0) -> float | None:
+    """Wait for a token until ``deadline``: None when one was taken, else the wait still due."""
+    while True:
+        wait = limiter.try_acquire(reserve)
+        if wait <= 0:
+            return None
+        if time.monotonic() + wait > deadline:
+            return wait
+        time.sleep(wait)
+
+
+class TokenBucket:
+    """A thread-safe in-process bucket."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens = float(burst)
+        self._updated = time.monotonic()
+        self._lock = threading.Lock()
+
+    def try_acquire(self, reserve: float = 0.0) -> float:
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            if self._tokens - 1 >= reserve:
+                self._tokens -= 1
+                return 0.0
+            return (1 + reserve - self._tokens) / self.rate
+
+
+# KEYS[1] bucket; ARGV rate (tokens/s), burst, reserve. Returns the wait in microseconds
+# (0: a token was taken). State: tokens and the time of the last update, in microseconds.
+_BUCKET_SCRIPT = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local reserve = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = burst
+  ts = now
+end
+if now > ts then
+  tokens = math.min(burst, tokens + (now - ts) * rate / 1000000)
+end
+local wait = 0
+if tokens - 1 >= reserve then
+  tokens = tokens - 1
+else
+  wait = math.ceil((1 + reserve - tokens) * 1000000 / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+return wait
+"""
+
+
+class RedisTokenBucket:
+    """One bucket shared by every process using the same Redis and key.
+
+    If Redis cannot be reached the bucket falls back to an in-process one (logged), so an
+    outage of the cache server slows nothing down but is no longer shared.
+    """
+
+    def __init__(self, client: redis.Redis, key: str, rate: float, burst: int) -> None:
+        self.key = key
+        self.rate = rate
+        self.burst = burst
+        self._script = client.register_script(_BUCKET_SCRIPT)
+        self._fallback = TokenBucket(rate, burst)
+        self._warned_at = 0.0
+
+    def try_acquire(self, reserve: float = 0.0) -> float:
+        try:
+            wait_us = self._script(keys=[self.key], args=[self.rate, self.burst, reserve])
+        except redis.RedisError as exc:
+            now = time.monotonic()
+            if now - self._warned_at > 60:
+                self._warned_at = now
+                logger.warning(
+                    "Shared rate limiter unavailable (%s); using a per-process bucket",
+                    type(exc).__name__,
+                )
+            return self._fallback.try_acquire(reserve)
+        return int(wait_us) / 1_000_000

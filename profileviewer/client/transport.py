@@ -1,0 +1,225 @@
+"""One GET to the Profiles API: headers, timeouts, a capped streamed read, a checked answer.
+
+Everything that can go wrong on the wire ends here as an ``IntileryError``; nothing from
+``requests`` or ``urllib3`` gets past ``send_get``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+import profileviewer
+from profileviewer.client.errors import (
+    REQUEST_ID_HEADER,
+    AuthenticationError,
+    IntileryError,
+    ProtocolError,
+    UnavailableError,
+    error_for,
+)
+
+logger = logging.getLogger("profileviewer.client")
+
+USER_AGENT = f"ProfileViewer/{profileviewer.__version__} (+python-requests/{requests.__version__})"
+READ_CHUNK = 64 * 1024
+# Enough connections for a gthread worker's threads all calling at once.
+POOL_SIZE = 64
+
+
+def new_session() -> requests.Session:
+    """A pooled session; no retries of its own (the client's retry policy decides)."""
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _scrub(content: bytes, secret: str) -> bytes:
+    # An upstream (or a proxy) echoing our headers back must not put the key in an error.
+    return content.replace(secret.encode(), b"[redacted]") if secret else content
+
+
+def _read_capped(
+    response: requests.Response, *, max_bytes: int, deadline: float, request_id: str | None
+) -> bytes:
+    """The decoded body, read in chunks: refused past ``max_bytes`` or past the deadline.
+
+    ``read1`` returns whatever has arrived, so a slow drip is caught by the deadline check
+    rather than hidden inside one long blocking read.
+    """
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise ProtocolError(
+            f"The Profiles API response is too large ({int(declared)} bytes).",
+            http_status=response.status_code,
+            request_id=request_id,
+        )
+    chunks: list[bytes] = []
+    total = 0
+    raw = response.raw
+    while True:
+        chunk = raw.read1(READ_CHUNK, decode_content=True)
+        if not chunk:
+            break
+        total += len(chunk)
+        if total > max_bytes:
+            raise ProtocolError(
+                f"The Profiles API response is too large (over {max_bytes} bytes).",
+                http_status=response.status_code,
+                request_id=request_id,
+            )
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise UnavailableError(
+                "The Profiles API sent its answer too slowly; try again in a moment.",
+                http_status=response.status_code,
+                request_id=request_id,
+            )
+    return b"".join(chunks)
+
+
+def send_get(
+    session: requests.Session,
+    url: str,
+    *,
+    params: Mapping[str, str] | None,
+    token: str,
+    connect_timeout: float,
+    read_timeout: float,
+    deadline: float,
+    max_bytes: int,
+) -> tuple[Any, str | None]:
+    """GET ``url`` and return its parsed JSON body and request id, or raise an IntileryError."""
+    path = urlsplit(url).path
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise UnavailableError("The Profiles API did not answer in time.")
+    headers = {
+        "auth-token": token,
+        "content-type": "application/json",  # PAPI-5: required even on a GET
+        "accept": "application/json",
+    }
+    started = time.perf_counter()
+    request_id: str | None = None
+    status: int | str = "-"
+    try:
+        try:
+            response = session.get(
+                url,
+                params=params,
+                headers=headers,
+                timeout=(min(connect_timeout, remaining), min(read_timeout, remaining)),
+                stream=True,
+                # A redirect would carry the auth-token header to wherever it points.
+                allow_redirects=False,
+            )
+        except requests.Timeout:
+            raise UnavailableError("The Profiles API did not answer in time.") from None
+        except requests.ConnectionError:
+            raise UnavailableError("Could not connect to the Profiles API.") from None
+        except requests.RequestException as exc:
+            raise ProtocolError(
+                f"The Profiles API request failed ({type(exc).__name__})."
+            ) from None
+        status = response.status_code
+        request_id = response.headers.get(REQUEST_ID_HEADER) or None
+        try:
+            content = _read_capped(
+                response, max_bytes=max_bytes, deadline=deadline, request_id=request_id
+            )
+        except (urllib3.exceptions.TimeoutError, TimeoutError):
+            raise UnavailableError(
+                "The Profiles API stopped sending its answer.",
+                http_status=status,
+                request_id=request_id,
+            ) from None
+        except urllib3.exceptions.DecodeError:
+            raise ProtocolError(
+                "The Profiles API sent a body that could not be decompressed.",
+                http_status=status,
+                request_id=request_id,
+            ) from None
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError):
+            # A connection cut mid-body (truncated): a network failure, so it may be retried.
+            raise UnavailableError(
+                "The connection to the Profiles API broke off mid-answer.",
+                http_status=status,
+                request_id=request_id,
+            ) from None
+        finally:
+            response.close()
+        body = _checked_body(response, content, token=token, request_id=request_id)
+    except IntileryError as error:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if isinstance(error, AuthenticationError):
+            logger.error(
+                "Intilery refused our API key or ids: GET %s %s %.1fms req=%s",
+                path,
+                status,
+                elapsed_ms,
+                request_id,
+            )
+        else:
+            logger.debug(
+                "GET %s %s %.1fms req=%s (%s)",
+                path,
+                status,
+                elapsed_ms,
+                request_id,
+                type(error).__name__,
+            )
+        raise
+    logger.debug(
+        "GET %s %s %.1fms req=%s", path, status, (time.perf_counter() - started) * 1000, request_id
+    )
+    return body, request_id
+
+
+def _checked_body(
+    response: requests.Response, content: bytes, *, token: str, request_id: str | None
+) -> Any:
+    status = response.status_code
+    if 300 <= status < 400:
+        raise ProtocolError(
+            f"The Profiles API redirected the request (HTTP {status}); check INTILERY_API_URL.",
+            http_status=status,
+            request_id=request_id,
+        )
+    if status < 200 or status >= 300:
+        return_error = error_for(
+            status,
+            _scrub(content, token),
+            request_id=request_id,
+            retry_after_header=response.headers.get("Retry-After"),
+        )
+        raise return_error
+    if not _is_json(response.headers.get("Content-Type", "")):
+        raise ProtocolError(
+            "The Profiles API answered with something other than JSON.",
+            http_status=status,
+            request_id=request_id,
+        )
+    try:
+        return json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError(
+            "The Profiles API sent JSON that could not be read.",
+            http_status=status,
+            request_id=request_id,
+        ) from None
