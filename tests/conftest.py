@@ -11,3 +11,17 @@ def _fresh_sandbox_rate_limit():
     ratelimit.reset()
     yield
     ratelimit.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_client_state():
+    """Every test starts with a new pooled session, full client buckets, an empty single-flight
+    map and zeroed counters; and no cached upstream answers from an earlier test."""
+    from django.core.cache import cache
+
+    from profileviewer.client import reset_client_state
+
+    reset_client_state()
+    cache.clear()
+    yield
+    reset_client_state()
