@@ -1,0 +1,128 @@
+"""The request pipeline every API view shares: request id, method, key, rate limit, CORS, errors.
+
+Views stay thin: they parse their input and call one insight; everything that is the same
+for every endpoint happens here, in this order, so no endpoint can forget a step.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from profileviewer.api import ratelimit
+from profileviewer.api.errors import ApiError, from_client_error
+from profileviewer.api.keys import authenticate, parse_bearer
+from profileviewer.api.models import ServiceKey
+from profileviewer.client import IntileryError
+
+logger = logging.getLogger("profileviewer.api")
+
+View = Callable[..., HttpResponse]
+EXPOSED_HEADERS = "X-Request-Id, X-Upstream-Request-Id, Retry-After"
+PREFLIGHT_MAX_AGE = "600"
+
+
+class ApiRequest(HttpRequest):
+    service_key: ServiceKey
+
+
+def _authenticate(request: HttpRequest) -> ServiceKey:
+    header = request.headers.get("Authorization")
+    if not header:
+        raise ApiError(
+            401, "authentication_error", "Send your service key: Authorization: Bearer <key>."
+        )
+    token = parse_bearer(header)
+    if token is None:
+        raise ApiError(
+            401, "authentication_error", "The Authorization header must be 'Bearer <key>'."
+        )
+    key = authenticate(token)
+    if key is None:
+        raise ApiError(401, "authentication_error", "The service key is unknown or revoked.")
+    return key
+
+
+def _throttle(key: ServiceKey) -> None:
+    decision = ratelimit.take(f"key:{key.pk}", key.rate_limit, key.rate_burst)
+    if not decision.allowed:
+        raise ApiError(
+            429,
+            "rate_limit_error",
+            f"Rate limit of {key.rate_limit:g} requests per second exceeded; retry later.",
+            retry_after=ratelimit.retry_after_header(decision.retry_after),
+        )
+
+
+def _allow_origin(response: HttpResponse, origin: str | None, origins: set[str]) -> None:
+    if origin and origin.rstrip("/") in origins:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    if origins:
+        response["Vary"] = "Origin, Authorization"
+
+
+def _preflight(request: HttpRequest) -> HttpResponse:
+    """A browser's CORS preflight carries no key, so allow it for origins some active key lists;
+    the real request is then checked against its own key's origins."""
+    response = HttpResponse(status=204)
+    origin = request.headers.get("Origin")
+    if origin:
+        listed = set()
+        for key in ServiceKey.objects.filter(revoked_at__isnull=True).exclude(allowed_origins=""):
+            listed |= key.origins()
+        if origin.rstrip("/") in listed:
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Allow-Methods"] = "GET"
+            response["Access-Control-Allow-Headers"] = "Authorization, Cache-Control"
+            response["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+            response["Vary"] = "Origin"
+    return response
+
+
+def api_endpoint(*, authenticated: bool = True) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            request_id = str(uuid.uuid4())
+            origins: set[str] = set()
+            try:
+                if request.method == "OPTIONS":
+                    response = _preflight(request)
+                elif request.method not in ("GET", "HEAD"):
+                    raise ApiError(405, "invalid_request_error", "Only GET is supported.")
+                else:
+                    if authenticated:
+                        key = _authenticate(request)
+                        origins = key.origins()
+                        _throttle(key)
+                        request.service_key = key  # type: ignore[attr-defined]
+                    response = view(request, *args, **kwargs)
+            except ApiError as error:
+                response = error.response()
+            except IntileryError as error:
+                response = from_client_error(error).response()
+            except Exception:
+                # A bug of ours: log it with the request id, answer JSON, never a debug page.
+                logger.exception("Unexpected error in the API (request id %s)", request_id)
+                response = ApiError(
+                    500,
+                    "internal_server_error",
+                    f"Unexpected error; quote request id {request_id}.",
+                ).response()
+            if response.status_code == 405:
+                response["Allow"] = "GET, HEAD, OPTIONS"
+            response["X-Request-Id"] = request_id
+            response["Cache-Control"] = "private, no-store"
+            _allow_origin(response, request.headers.get("Origin"), origins)
+            return response
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,39 @@
+"""``manage.py create_service_key NAME``: create a service key and print it, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from profileviewer.api.keys import create_service_key
+
+
+class Command(BaseCommand):
+    help = "Create a service key for the personalization API and print it (shown only once)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", help="Who uses the key, e.g. 'web shop'.")
+        parser.add_argument("--rate-limit", type=float, default=10.0, help="requests per second")
+        parser.add_argument("--burst", type=int, default=20, help="requests at once")
+        parser.add_argument(
+            "--origin",
+            action="append",
+            default=[],
+            help="a browser origin allowed by CORS (repeatable); none by default",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        name = options["name"].strip()
+        if not name or len(name) > 100:
+            raise CommandError("NAME must be 1 to 100 characters.")
+        if options["rate_limit"] <= 0 or options["burst"] < 1:
+            raise CommandError("--rate-limit must be above 0 and --burst at least 1.")
+        key, token = create_service_key(
+            name,
+            rate_limit=options["rate_limit"],
+            rate_burst=options["burst"],
+            allowed_origins="\n".join(options["origin"]),
+        )
+        self.stderr.write(f"Created key {key.prefix} for {key.name}. It is shown only once:")
+        self.stdout.write(token)
