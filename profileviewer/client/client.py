@@ -328,7 +328,7 @@ class ProfilesClient:
         url = self._prefix + path
         cacheable = cacheable and self.config.cache_ttl > 0
         if not cacheable:
-            return parse(self._fetch(url, params, deadline))
+            return _parsed(parse, *self._fetch(url, params, deadline))
         key = cache_key(url, params)
         if fresh:
             # Bypasses the cache (and others' in-flight calls) but refreshes it.
@@ -383,13 +383,15 @@ class ProfilesClient:
         parse: Callable[[Any], R],
         deadline: float,
     ) -> R:
-        body = self._fetch(url, params, deadline)
-        result = parse(body)  # only a body that parses is worth caching
+        body, request_id = self._fetch(url, params, deadline)
+        result = _parsed(parse, body, request_id)  # only a body that parses is worth caching
         self._cache.set(key, body, self.config.cache_ttl)
         return result
 
-    def _fetch(self, url: str, params: dict[str, str] | None, deadline: float) -> Any:
-        """GET with the rate limit and the retry policy, within the deadline."""
+    def _fetch(
+        self, url: str, params: dict[str, str] | None, deadline: float
+    ) -> tuple[Any, str | None]:
+        """GET with the rate limit and the retry policy: the body and its request id."""
         attempt = 0
         while True:
             wait = acquire(self._limiter, deadline=deadline, reserve=self._reserve)
@@ -402,7 +404,7 @@ class ProfilesClient:
                 )
             counters.incr("calls")
             try:
-                body, _request_id = send_get(
+                return send_get(
                     self._session,
                     url,
                     params=params,
@@ -412,7 +414,6 @@ class ProfilesClient:
                     deadline=deadline,
                     max_bytes=self.config.max_response_bytes,
                 )
-                return body
             except IntileryError as error:
                 if error.http_status == 429:
                     counters.incr("rate_limited")
@@ -432,6 +433,15 @@ class ProfilesClient:
                 counters.incr("retries")
                 time.sleep(delay)
                 attempt += 1
+
+
+def _parsed[R](parse: Callable[[Any], R], body: Any, request_id: str | None) -> R:
+    """``parse(body)``, with the upstream request id on a shape error (for support)."""
+    try:
+        return parse(body)
+    except ProtocolError as error:
+        error.request_id = error.request_id or request_id
+        raise
 
 
 def _profiles(body: Any, ref: ProfileRef) -> list[Any]:
