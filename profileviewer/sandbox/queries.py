@@ -11,7 +11,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from profileviewer.sandbox.models import Event, Identity, Profile
 from profileviewer.sandbox.params import EventFilter, Page, Ref
@@ -23,7 +24,7 @@ EVENT_COLUMNS = (
     "received_time",
     "event_action",
     "source",
-    "raw_data",
+    "raw_data_text",
 )
 # Columns an events or identities page needs from its profiles; traits can be large.
 SUMMARY_COLUMNS = ("id", "external_id", "email")
@@ -61,8 +62,25 @@ def event_rows(
     if event_filter.end:
         queryset = queryset.filter(event_time__lt=event_filter.end)
     ordering = ("event_time", "id") if event_filter.sort == "asc" else ("-event_time", "-id")
-    queryset = queryset.order_by(*ordering).values_list(*EVENT_COLUMNS)
-    return list(queryset[page.offset : page.offset + page.size])
+    # Two steps: first the page's ids, walking only the index, then those rows. Fetching
+    # whole rows directly made PostgreSQL build every skipped row (rawData as text
+    # included) before OFFSET discarded it, which cost ~50 ms at from=9900.
+    ids = list(
+        queryset.order_by(*ordering).values_list("id", flat=True)[
+            page.offset : page.offset + page.size
+        ]
+    )
+    if not ids:
+        return []
+    # rawData comes back as the stored JSON text and is spliced into the response as is:
+    # decoding and re-encoding it was a third of an events page's time.
+    rows = (
+        Event.objects.filter(id__in=ids)
+        .annotate(raw_data_text=Cast("raw_data", TextField()))
+        .values_list("id", *EVENT_COLUMNS)
+    )
+    by_id = {row[0]: row[1:] for row in rows}
+    return [by_id[event_id] for event_id in ids]
 
 
 def identities_of(profiles: list[Profile], page: Page) -> list[Identity]:

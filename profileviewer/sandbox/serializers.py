@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from profileviewer.sandbox.models import Identity, Profile
 from profileviewer.sandbox.store import iso
 
 _OWN_KEYS = frozenset({"id", "externalId", "email"})
+ZERO = timedelta(0)
 
 
 def traits_object(profile: Profile) -> dict[str, Any]:
@@ -39,35 +42,48 @@ def meta_object(profile: Profile) -> dict[str, Any]:
     return body
 
 
-def event_objects(rows: list[tuple[Any, ...]], profiles: list[Profile]) -> list[dict[str, Any]]:
-    """Rows of queries.EVENT_COLUMNS -> PAPI-17 event objects."""
-    client_id = settings.SANDBOX_CLIENT_ID
-    account_id = settings.SANDBOX_ACCOUNT_ID
-    brand_id = settings.SANDBOX_BRAND_ID
-    by_id = {profile.pk: profile for profile in profiles}
-    events = []
-    for profile_id, event_id, event_time, received_time, action, source, raw_data in rows:
-        profile = by_id[profile_id]
-        pid = str(profile_id)
-        events.append(
-            {
-                "id": pid,
-                "externalId": profile.external_id,
-                "email": profile.email,
-                "eventId": str(event_id),
-                "eventTime": iso(event_time),
-                "receivedTime": iso(received_time),
-                "eventAction": action,
-                "clientId": client_id,
-                "accountId": account_id,
-                "brandId": brand_id,
-                "customerId": pid,
-                "userId": profile.external_id or pid,
-                "source": source,
-                "rawData": raw_data,
-            }
+def fast_iso(moment: datetime) -> str:
+    """store.iso() for the UTC datetimes the database returns, without its slower strftime."""
+    if moment.utcoffset() == ZERO:
+        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    return iso(moment)
+
+
+def events_json(rows: list[tuple[Any, ...]], profiles: list[Profile]) -> str:
+    """Rows of queries.EVENT_COLUMNS -> the JSON array of PAPI-17 event objects.
+
+    The hot path of the sandbox (an events page is 100 of these): the parts that are the
+    same for every event of a profile are encoded once, and rawData, already JSON text in
+    the database, is appended without a decode/encode round trip.
+    """
+    dumps = _compact_dumps
+    tenant = (
+        f'"clientId":{dumps(settings.SANDBOX_CLIENT_ID)},'
+        f'"accountId":{dumps(settings.SANDBOX_ACCOUNT_ID)},'
+        f'"brandId":{dumps(settings.SANDBOX_BRAND_ID)},'
+    )
+    # Per profile: the fields before eventId, and customerId/userId after the tenant.
+    framing: dict[Any, tuple[str, str]] = {}
+    for profile in profiles:
+        pid = str(profile.pk)
+        framing[profile.pk] = (
+            f'{{"id":"{pid}","externalId":{dumps(profile.external_id)},'
+            f'"email":{dumps(profile.email)},',
+            f'"customerId":"{pid}","userId":{dumps(profile.external_id or pid)},',
         )
-    return events
+    parts = []
+    for profile_id, event_id, event_time, received_time, action, source, raw_text in rows:
+        head, owner = framing[profile_id]
+        parts.append(
+            f'{head}"eventId":"{event_id}","eventTime":"{fast_iso(event_time)}",'
+            f'"receivedTime":"{fast_iso(received_time)}","eventAction":{dumps(action)},'
+            f'{tenant}{owner}"source":{dumps(source)},"rawData":{raw_text}}}'
+        )
+    return "[" + ",".join(parts) + "]"
+
+
+def _compact_dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def external_id_object(identity: Identity) -> dict[str, Any]:

@@ -6,6 +6,7 @@ The gateway decorators (gateway.py) run the checks every request shares and turn
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 
@@ -13,7 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
 
 from profileviewer.sandbox import openapi, products, queries
-from profileviewer.sandbox.errors import json_response, not_found, validation_error
+from profileviewer.sandbox.errors import (
+    json_response,
+    not_found,
+    raw_json_response,
+    validation_error,
+)
 from profileviewer.sandbox.gateway import api_endpoint, public_endpoint
 from profileviewer.sandbox.models import Profile
 from profileviewer.sandbox.params import (
@@ -25,7 +31,7 @@ from profileviewer.sandbox.params import (
     parse_ref,
 )
 from profileviewer.sandbox.serializers import (
-    event_objects,
+    events_json,
     external_id_object,
     meta_object,
     traits_object,
@@ -71,7 +77,9 @@ def events(request: HttpRequest, ref: str) -> HttpResponse:
     scroll_id = encode_cursor(
         {"ref": f"{parsed.id_type}:{parsed.value}", "from": page.offset + len(rows)}
     )
-    return json_response({"scrollId": scroll_id, "data": event_objects(rows, profiles)})
+    return raw_json_response(
+        f'{{"scrollId":{json.dumps(scroll_id)},"data":{events_json(rows, profiles)}}}'
+    )
 
 
 @api_endpoint

@@ -229,3 +229,13 @@ def test_events_by_email_page_and_filter_across_profiles(api):  # PAPI-16, PAPI-
     assert page[-1]["externalId"] == "sam-taylor-uk" and page[-1]["rawData"]["properties"]["n"] == 0
     only_us = api.events("email:sam.taylor@example.com", start="2026-01-01T13:58:30Z").json()
     assert [e["externalId"] for e in only_us["data"]] == ["sam-taylor-us"]
+
+
+def test_quotes_backslashes_and_unicode_survive_in_events(api):  # PAPI-17
+    odd = make_profile(external_id='say "hi"\\now', email="zoë@example.com")
+    add_series(odd, "page_viewed", 1, properties={"title": 'Café "Zoë" \\ ✓', "emoji": "🛒"})
+    event = api.events(f"id:{odd.id}").json()["data"][0]
+    assert event["externalId"] == event["userId"] == 'say "hi"\\now'
+    assert event["email"] == "zoë@example.com"
+    assert event["rawData"]["properties"]["title"] == 'Café "Zoë" \\ ✓'
+    assert event["rawData"]["properties"]["emoji"] == "🛒"
