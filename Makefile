@@ -53,7 +53,8 @@ run: install
 	echo "                   headers: content-type: application/json, auth-token: sandbox-token" && \
 	echo "" && \
 	exec $(VENV)/bin/gunicorn profileviewer.wsgi:application --bind 127.0.0.1:$(PORT) \
-		--workers 2 --threads 16 --worker-class gthread --timeout 60 --access-logfile -
+		--workers 2 --threads 16 --worker-class gthread --timeout 60 --access-logfile - \
+		--limit-request-line 0
 
 # Sets up and runs the whole test suite: SQLite, then the database contract tests again on
 # the running PostgreSQL; Redis tests use the running Redis.
