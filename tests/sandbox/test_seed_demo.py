@@ -21,6 +21,7 @@ from profileviewer.sandbox.demo.journeys import build_journey
 from profileviewer.sandbox.demo.people import HERO_EVENTS, JOE_ID
 from profileviewer.sandbox.demo.progress import ProgressBar
 from profileviewer.sandbox.models import Event, Identity, Profile
+from profileviewer.sandbox.products import tile
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -311,6 +312,7 @@ class TestTheSeededDemoDataSet:
         ]:
             props = event.raw_data["properties"]
             assert props["image_url"] == f"/sandbox/products/{props['product_id']}.svg"
+            assert tile(props["product_id"]) is not None  # the sandbox can draw it
             assert isinstance(props["price"], float)
             assert props["currency"] == "GBP"
 

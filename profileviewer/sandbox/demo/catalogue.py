@@ -233,7 +233,6 @@ EMAIL_CAMPAIGNS: tuple[EmailCampaign, ...] = _email_calendar()
 WELCOME = ("TRIAL_WELCOME", "Welcome to Northwind Outfitters")
 CART_REMINDER = ("CART_REMINDER", "You left something in your basket")
 ORDER_CONFIRMATION = ("ORDER_CONFIRMATION", "Thanks for your order")
-WINBACK = ("WINBACK", "We miss you: 15% off your next order")
 
 
 def _sms_calendar() -> tuple[SmsCampaign, ...]:

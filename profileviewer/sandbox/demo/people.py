@@ -292,13 +292,11 @@ def ordinary_person(index: int, rng: random.Random, earlier_emails: list[str]) -
         created_by_type = "segment"
     filename = rng.choice(cat.CSV_FILENAMES) if created_by_type == "audience-csv" else ""
 
-    if origin == "guest" and email:
-        external_id = ""
-    elif index % 50 == 7:
+    if index % 50 == 7:
         external_id = _ODD_ID_FORMATS[index // 50 % len(_ODD_ID_FORMATS)].format(n=10_000 + index)
+    elif origin == "guest" and email:
+        external_id = ""
     else:
-        external_id = f"nw-{100_000 + index}"
-    if not external_id and not email:
         external_id = f"nw-{100_000 + index}"
 
     city, country = rng.choice(cat.CITIES)
