@@ -1,0 +1,282 @@
+"""Events paging, the profile listing, caching, single flight and the in-process bucket,
+against a local upstream that records what it was asked."""
+
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import override_settings
+
+from profileviewer.client import (
+    EventQuery,
+    NotFoundError,
+    ProfileRef,
+    ProfilesClient,
+    RateLimitError,
+    TokenBucket,
+    ValidationError,
+    get_client,
+)
+from tests.client.conftest import make_config, ok, slow, status
+
+REF = ProfileRef("userId", "qrc-117322")
+JOE = {"id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe", "firstName": "Joe"}
+
+
+def event(n):
+    return {
+        "id": JOE["id"],
+        "eventId": f"e{n}",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "eventAction": "page_viewed",
+        "rawData": {"event": "Page Viewed", "properties": {"n": n}},
+    }
+
+
+def full_pages(handler):
+    """Any page is full: the profile has more events than the window (PAPI-11)."""
+    query = parse_qs(urlsplit(handler.path).query)
+    start, size = int(query["from"][0]), int(query["size"][0])
+    ok({"scrollId": "s", "data": [event(start + i) for i in range(size)]})(handler)
+
+
+def query_of(request):
+    return {k: v[0] for k, v in parse_qs(urlsplit(request["path"]).query).items()}
+
+
+def test_events_sends_filters_and_paging(hostile, client_for):  # PAPI-11, PAPI-13
+    hostile.will(ok({"scrollId": "abc", "data": [event(1)]}))
+    page = client_for().events(
+        REF, EventQuery(include="order_completed", sort="asc"), offset=200, size=50
+    )
+    assert query_of(hostile.requests[0]) == {
+        "include": "order_completed",
+        "sort": "asc",
+        "from": "200",
+        "size": "50",
+    }
+    assert page.scroll_id == "abc"
+    assert page.events[0].properties == {"n": 1}
+    assert page.next_offset is None  # 1 of 50: the end
+
+
+@pytest.mark.parametrize(("offset", "size"), [(0, 0), (0, 101), (-1, 10), (9950, 100), (0, True)])
+def test_paging_outside_the_contract_is_refused_before_any_call(  # PAPI-11
+    hostile, client_for, offset, size
+):
+    with pytest.raises(ValidationError):
+        client_for().events(REF, offset=offset, size=size)
+    assert hostile.requests == []
+
+
+def test_a_start_after_the_end_is_refused_before_any_call(hostile, client_for):
+    from datetime import UTC, datetime
+
+    query = EventQuery(start=datetime(2026, 2, 1, tzinfo=UTC), end=datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(ValidationError):
+        client_for().events(REF, query)
+    assert hostile.requests == []
+
+
+def test_iter_events_stops_cleanly_at_the_10000_window(hostile, client_for):  # PAPI-11
+    hostile.will(full_pages)
+    events = list(client_for().iter_events(REF, page_size=100))
+    assert len(events) == 10_000
+    assert len(hostile.requests) == 100
+    assert events[-1].properties == {"n": 9999}
+
+
+def test_iter_events_with_an_uneven_page_size_ends_exactly_at_the_window(hostile, client_for):
+    hostile.will(full_pages)
+    events = list(client_for().iter_events(REF, page_size=70))
+    assert len(events) == 10_000
+    assert query_of(hostile.requests[-1]) == {"sort": "desc", "from": "9940", "size": "60"}
+
+
+def test_iter_events_stops_at_a_short_page(hostile, client_for):
+    hostile.will(
+        ok({"scrollId": "a", "data": [event(i) for i in range(100)]}),
+        ok({"scrollId": "b", "data": [event(i) for i in range(100, 130)]}),
+    )
+    assert len(list(client_for().iter_events(REF))) == 130
+    assert len(hostile.requests) == 2
+
+
+def test_iter_profiles_scrolls_until_data_is_empty(hostile, client_for):  # PAPI-4
+    hostile.will(
+        ok({"scrollId": "s1", "data": [{"id": "a"}, {"id": "b"}]}),
+        ok({"scrollId": "s2", "data": [{"id": "c"}]}),
+        ok({"scrollId": "s3", "data": []}),
+    )
+    seen = [(traits.id, scroll) for traits, scroll in client_for().iter_profiles()]
+    assert seen == [("a", None), ("b", None), ("c", "s1")]
+    assert [query_of(r).get("scrollId") for r in hostile.requests] == [None, "s1", "s2"]
+
+
+def test_iter_profiles_resumes_from_a_scroll_id(hostile, client_for):
+    hostile.will(ok({"scrollId": "s9", "data": [{"id": "z"}]}), ok({"data": []}))
+    assert [t.id for t, _ in client_for().iter_profiles(start_scroll_id="s8")] == ["z"]
+    assert query_of(hostile.requests[0])["scrollId"] == "s8"
+
+
+def test_external_ids_are_listed(hostile, client_for):
+    hostile.will(ok({"data": [{"id": "qrc-117322", "type": "userId", "profileId": JOE["id"]}]}))
+    [ext] = client_for().external_ids(REF)
+    assert (ext.type, ext.value) == ("userId", "qrc-117322")
+    assert hostile.requests[0]["path"].endswith("/userId:qrc-117322/external_ids")
+
+
+# --- caching ---------------------------------------------------------------------------------
+def test_a_second_identical_call_is_served_from_the_cache(hostile, client_for):
+    hostile.will(ok(JOE))
+    client = client_for()
+    first = client.traits(REF)
+    second = client.traits(REF)
+    assert first == second
+    assert len(hostile.requests) == 1
+    assert client.stats()["cache_hits"] == 1
+
+
+def test_fresh_bypasses_the_cache_and_refreshes_it(hostile, client_for):
+    hostile.will(ok(JOE), ok({**JOE, "firstName": "Joseph"}))
+    client = client_for()
+    client.traits(REF)
+    assert client.traits(REF, fresh=True)[0].first_name == "Joseph"
+    assert client.traits(REF)[0].first_name == "Joseph"
+    assert len(hostile.requests) == 2
+
+
+def test_different_queries_are_cached_apart(hostile, client_for):
+    hostile.will(ok({"data": [event(1)]}))
+    client = client_for()
+    client.events(REF, offset=0, size=10)
+    client.events(REF, offset=10, size=10)
+    client.events(REF, EventQuery(sort="asc"), offset=0, size=10)
+    client.events(REF, offset=0, size=10)
+    assert len(hostile.requests) == 3
+
+
+def test_tenants_are_cached_apart(hostile):
+    hostile.will(ok(JOE))
+    ProfilesClient(make_config(hostile.url, brand_id="ONE")).traits(REF)
+    ProfilesClient(make_config(hostile.url, brand_id="TWO")).traits(REF)
+    assert len(hostile.requests) == 2
+
+
+def test_errors_are_not_cached(hostile, client_for):
+    hostile.will(status(404, {"error": {"code": "not_found", "message": "No."}}), ok(JOE))
+    client = client_for()
+    with pytest.raises(NotFoundError):
+        client.traits(REF)
+    assert client.traits(REF)[0].first_name == "Joe"
+
+
+def test_a_ttl_of_zero_turns_caching_off(hostile, client_for):
+    hostile.will(ok(JOE))
+    client = client_for(cache_ttl=0)
+    client.traits(REF)
+    client.traits(REF)
+    assert len(hostile.requests) == 2
+
+
+def test_the_listing_is_never_cached(hostile, client_for):
+    hostile.will(ok({"scrollId": "s", "data": [{"id": "a"}]}))
+    client = client_for()
+    client.list_profiles()
+    client.list_profiles()
+    assert len(hostile.requests) == 2
+
+
+# --- single flight -----------------------------------------------------------------------------
+def run_at_once(count, fn):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def worker():
+        barrier.wait()
+        try:
+            results.append(fn())
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_concurrent_identical_calls_share_one_upstream_call(hostile, client_for):
+    hostile.will(slow(0.3, ok(JOE)))
+    client = client_for()
+    results, errors = run_at_once(20, lambda: client.traits(REF))
+    assert errors == []
+    assert len(results) == 20 and all(r[0].first_name == "Joe" for r in results)
+    assert len(hostile.requests) == 1
+    assert client.stats()["coalesced"] == 19
+
+
+def test_concurrent_callers_share_the_leaders_error_too(hostile, client_for):
+    hostile.will(slow(0.3, status(404, {"error": {"code": "not_found", "message": "No."}})))
+    client = client_for()
+    results, errors = run_at_once(10, lambda: client.traits(REF))
+    assert results == []
+    assert len(errors) == 10 and all(isinstance(e, NotFoundError) for e in errors)
+    assert len({id(e) for e in errors}) == 10  # each caller raises its own copy
+    assert len(hostile.requests) == 1
+
+
+# --- the in-process bucket -----------------------------------------------------------------
+def test_an_empty_bucket_refuses_within_the_budget_without_calling(hostile, client_for):
+    hostile.will(ok(JOE))
+    client = client_for(rate_limit=0.5, rate_burst=3, call_budget=0.5, cache_ttl=0)
+    for _ in range(3):
+        client.traits(REF)
+    started = time.monotonic()
+    with pytest.raises(RateLimitError) as caught:
+        client.traits(REF)
+    assert time.monotonic() - started < 0.2  # it knew the wait exceeded the budget
+    assert caught.value.retry_after == pytest.approx(2.0, abs=0.3)
+    assert caught.value.http_status is None
+    assert len(hostile.requests) == 3
+    assert client.stats()["rate_limited"] == 1
+
+
+def test_an_empty_bucket_waits_for_a_token_when_the_budget_allows(hostile, client_for):
+    hostile.will(ok(JOE))
+    client = client_for(rate_limit=10, rate_burst=1, call_budget=1.0, cache_ttl=0)
+    started = time.monotonic()
+    client.traits(REF)
+    client.traits(REF)
+    assert 0.08 <= time.monotonic() - started < 0.5
+    assert len(hostile.requests) == 2
+
+
+def test_a_partial_rate_share_leaves_the_rest_of_the_bucket_to_others():
+    bucket = TokenBucket(rate=0.001, burst=10)
+    taken_by_export = sum(bucket.try_acquire(reserve=5) == 0 for _ in range(10))
+    taken_by_agents = sum(bucket.try_acquire() == 0 for _ in range(10))
+    assert (taken_by_export, taken_by_agents) == (5, 5)
+
+
+def test_clients_with_the_same_key_share_one_bucket(hostile):
+    config = make_config(hostile.url, rate_limit=0.001, rate_burst=2, call_budget=0.2, cache_ttl=0)
+    hostile.will(ok(JOE))
+    ProfilesClient(config).traits(REF)
+    ProfilesClient(config).traits(REF)
+    with pytest.raises(RateLimitError):
+        ProfilesClient(config).traits(REF)
+
+
+# --- get_client ------------------------------------------------------------------------------
+def test_get_client_is_one_per_process_and_follows_settings(hostile):
+    first = get_client()
+    assert get_client() is first
+    with override_settings(INTILERY_API_URL=hostile.url, INTILERY_CLIENT_ID="acme"):
+        moved = get_client()
+        assert moved is not first
+        assert moved.config.base_url == hostile.url
+        assert moved._session is first._session  # the pool survives a rebuild
+    assert get_client().config == first.config
