@@ -173,6 +173,10 @@ SANDBOX_FAULT_SLOW_DRIP_MS = env.float("SANDBOX_FAULT_SLOW_DRIP_MS", 0.0, min=0,
 # --- The agents' viewer -------------------------------------------------------------------
 VIEWER_LIVE_POLL_SECONDS = env.int("VIEWER_LIVE_POLL_SECONDS", 15, min=0)
 
+# --- The export (manage.py export_profiles) -----------------------------------------------
+# The fraction of the upstream rate budget the export may drain; the rest stays for agents.
+EXPORT_RATE_SHARE = env.float("EXPORT_RATE_SHARE", 0.5, min=0.05, max=1)
+
 # --- Auth, security, i18n -----------------------------------------------------------------
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
