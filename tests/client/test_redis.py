@@ -1,0 +1,149 @@
+"""The shared bucket and cross-process coalescing, against the running Redis, with real
+processes (TEST_REDIS_URL; each test uses keys of its own)."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from profileviewer.client import ProfileRef, ProfilesClient, RedisTokenBucket, TokenBucket
+from profileviewer.client.client import redis_client
+from tests.client.conftest import make_config, ok, slow
+
+pytestmark = pytest.mark.redis
+
+ROOT = Path(__file__).resolve().parents[2]
+JOE = {"id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe", "firstName": "Joe"}
+
+
+def run_processes(script: str, count: int, *args: str) -> list[dict]:
+    """Start ``count`` Python processes at once and return each one's JSON output line."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    start_at = str(time.time() + 2.0)  # all processes begin work at the same moment
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(script), start_at, *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        outputs.append(json.loads(out.strip().splitlines()[-1]))
+    return outputs
+
+
+BUCKET_WORKER = """
+import json, sys, time
+import redis
+from profileviewer.client.ratelimit import RedisTokenBucket
+
+start_at, url, key, seconds = float(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+bucket = RedisTokenBucket(redis.Redis.from_url(url), key, rate=0.5, burst=200)
+time.sleep(max(0, start_at - time.time()))
+granted = tries = 0
+ends = time.monotonic() + seconds
+while time.monotonic() < ends:
+    tries += 1
+    granted += bucket.try_acquire() == 0
+print(json.dumps({"granted": granted, "tries": tries}))
+"""
+
+
+def test_two_processes_on_one_redis_bucket_never_exceed_the_burst_together():  # PAPI-7
+    key = f"pv:test:bucket:{uuid.uuid4().hex}"
+    seconds = 1.5
+    results = run_processes(BUCKET_WORKER, 2, settings.TEST_REDIS_URL, key, str(seconds))
+    granted = [r["granted"] for r in results]
+    # burst 200, plus the refill of 0.5/s over the run (under one token)
+    assert 200 <= sum(granted) <= 201
+    assert min(granted) > 0, "both processes drew from the bucket at the same time"
+    assert all(r["tries"] > 200 for r in results), "each alone could have emptied it"
+
+
+def test_redis_bucket_refills_at_its_rate():
+    key = f"pv:test:bucket:{uuid.uuid4().hex}"
+    bucket = RedisTokenBucket(redis_client(settings.TEST_REDIS_URL), key, rate=20.0, burst=2)
+    assert [bucket.try_acquire() for _ in range(2)] == [0, 0]
+    wait = bucket.try_acquire()
+    assert 0 < wait <= 0.05
+    time.sleep(wait + 0.01)
+    assert bucket.try_acquire() == 0
+
+
+def test_redis_bucket_honours_a_reserve_for_a_partial_share():
+    key = f"pv:test:bucket:{uuid.uuid4().hex}"
+    bucket = RedisTokenBucket(redis_client(settings.TEST_REDIS_URL), key, rate=0.001, burst=10)
+    assert sum(bucket.try_acquire(reserve=6) == 0 for _ in range(10)) == 4
+    assert sum(bucket.try_acquire() == 0 for _ in range(10)) == 6
+
+
+def test_an_unreachable_redis_falls_back_to_a_local_bucket(caplog):
+    bucket = RedisTokenBucket(redis_client("redis://127.0.0.1:1/0"), "k", rate=0.001, burst=2)
+    assert [bucket.try_acquire() == 0 for _ in range(3)] == [True, True, False]
+    assert "per-process bucket" in caplog.text
+
+
+def test_a_client_with_redis_uses_the_shared_bucket(hostile):
+    hostile.will(ok(JOE))
+    config = make_config(
+        hostile.url,
+        api_token=f"t-{uuid.uuid4().hex}",
+        redis_url=settings.TEST_REDIS_URL,
+        rate_limit=0.001,
+        rate_burst=2,
+        call_budget=0.3,
+        cache_ttl=0,
+    )
+    first, second = ProfilesClient(config), ProfilesClient(config, limiter=None)
+    first.traits(ProfileRef("userId", "a"))
+    second.traits(ProfileRef("userId", "a"))
+    key = f"pv:client:bucket:{config.key_fingerprint}"
+    assert float(redis_client(settings.TEST_REDIS_URL).hget(key, "tokens")) < 1
+    assert not isinstance(first._limiter, TokenBucket)
+
+
+COALESCE_WORKER = """
+import json, sys, time
+import django
+from django.conf import settings
+start_at, upstream, redis_url, token = sys.argv[1:5]
+settings.configure(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                        "LOCATION": redis_url}},
+    USE_TZ=True,
+)
+django.setup()
+from profileviewer.client import ClientConfig, ProfileRef, ProfilesClient
+client = ProfilesClient(ClientConfig(
+    base_url=upstream, client_id="acme", account_id="main", brand_id="ACME",
+    api_token=token, redis_url=redis_url, call_budget=3.0,
+))
+time.sleep(max(0, float(start_at) - time.time()))
+[traits] = client.traits(ProfileRef("userId", "qrc-117322"))
+print(json.dumps({"name": traits.first_name, "stats": client.stats()}))
+"""
+
+
+def test_processes_asking_at_once_share_one_upstream_call_through_redis(hostile):
+    hostile.will(slow(0.3, ok(JOE)))
+    results = run_processes(
+        COALESCE_WORKER, 4, hostile.url, settings.TEST_REDIS_URL, f"t-{uuid.uuid4().hex}"
+    )
+    assert [r["name"] for r in results] == ["Joe"] * 4
+    assert len(hostile.requests) == 1
+    assert sum(r["stats"]["calls"] for r in results) == 1
+    assert sum(r["stats"]["cache_hits"] for r in results) == 3
