@@ -1,3 +1,17 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from profileviewer.viewer import views
+
+app_name = "viewer"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.search, name="search"),
+    path("lookup", views.lookup, name="lookup"),
+    path("profile", views.profile, name="profile"),
+    path("profile/traits", views.traits_panel, name="traits"),
+    path("profile/meta", views.meta_panel, name="meta"),
+    path("profile/timeline", views.timeline_panel, name="timeline"),
+    path("profile/activity", views.activity_panel, name="activity"),
+    path("profile/viewed-not-bought", views.viewed_not_bought_panel, name="viewed-not-bought"),
+    path("profile/summary", views.summary_panel, name="summary"),
+]

@@ -1,0 +1,163 @@
+"""The timeline's filters, read from the query string (so a filtered view can be shared).
+
+Bad values never reach the API: each one becomes a sentence the panel shows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from profileviewer.client import EventQuery
+
+PAGE_SIZE = 50
+WINDOW = 10_000
+MAX_EXCLUDES = 20
+# Event actions are snake_case words (PAPI-17); anything else cannot match an event.
+_ACTION = re.compile(r"[a-z][a-z0-9_]{0,99}")
+_MAX_DATE_TEXT = 40
+
+
+@dataclass(frozen=True)
+class TimelineFilters:
+    include: str = ""
+    exclude: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    start_text: str = ""
+    end_text: str = ""
+    sort: Literal["asc", "desc"] = "desc"
+    offset: int = 0
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.include or self.exclude or self.start or self.end)
+
+    def event_query(self) -> EventQuery:
+        from profileviewer.client import EventQuery
+
+        return EventQuery(
+            include=self.include or None,
+            exclude=self.exclude,
+            start=self.start,
+            end=self.end,
+            sort=self.sort,
+        )
+
+    def params(self, **overrides: object) -> list[tuple[str, str]]:
+        """The filters as query parameters (offset only when not 0)."""
+        values: dict[str, object] = {
+            "include": self.include,
+            "exclude": self.exclude,
+            "start": self.start_text,
+            "end": self.end_text,
+            "sort": "" if self.sort == "desc" else self.sort,
+            "offset": self.offset or "",
+        }
+        values.update(overrides)
+        pairs: list[tuple[str, str]] = []
+        for key, value in values.items():
+            if isinstance(value, tuple | list):
+                pairs.extend((key, str(item)) for item in value)
+            elif value not in ("", None, 0):
+                pairs.append((key, str(value)))
+        return pairs
+
+    def querystring(self, **overrides: object) -> str:
+        return urlencode(self.params(**overrides))
+
+
+@dataclass
+class FilterResult:
+    filters: TimelineFilters
+    errors: list[str] = field(default_factory=list)
+
+
+def _action(value: str, what: str, errors: list[str]) -> str | None:
+    value = value.strip()
+    if not value:
+        return None
+    if _ACTION.fullmatch(value):
+        return value
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    errors.append(f"“{shown}” is not an event action ({what}): use names like page_viewed.")
+    return None
+
+
+def _moment(text: str, *, end_of_day: bool, what: str, errors: list[str]) -> datetime | None:
+    """A date (`2026-11-03`, the whole day in the agent's zone) or an ISO 8601 datetime."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) > _MAX_DATE_TEXT:
+        errors.append(f"The {what} date is not a date: use YYYY-MM-DD.")
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            if end_of_day:
+                day += timedelta(days=1)
+            return timezone.make_aware(datetime.combine(day, time.min))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        errors.append(f"The {what} date is not a date: use YYYY-MM-DD.")
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def parse_filters(query: QueryDict) -> FilterResult:
+    errors: list[str] = []
+    include = _action(query.get("include", ""), "show only", errors) or ""
+    excludes: list[str] = []
+    for raw in query.getlist("exclude")[: MAX_EXCLUDES + 1]:
+        for part in raw.split(","):
+            action = _action(part, "hide", errors)
+            if action and action not in excludes:
+                excludes.append(action)
+    if len(excludes) > MAX_EXCLUDES:
+        errors.append(f"Hide at most {MAX_EXCLUDES} actions at once.")
+        excludes = excludes[:MAX_EXCLUDES]
+    start_text = query.get("start", "").strip()[:_MAX_DATE_TEXT]
+    end_text = query.get("end", "").strip()[:_MAX_DATE_TEXT]
+    start = _moment(query.get("start", ""), end_of_day=False, what="from", errors=errors)
+    end = _moment(query.get("end", ""), end_of_day=True, what="to", errors=errors)
+    if start and end and start >= end:
+        errors.append("The “from” date must be before the “to” date.")
+    sort_text = query.get("sort", "desc").strip() or "desc"
+    sort: Literal["asc", "desc"] = "desc"
+    if sort_text == "asc":
+        sort = "asc"
+    elif sort_text != "desc":
+        errors.append("Sort must be newest first or oldest first.")
+    offset = 0
+    offset_text = query.get("offset", "0").strip() or "0"
+    if not (offset_text.isascii() and offset_text.isdigit()) or len(offset_text) > 6:
+        errors.append("The page position must be a whole number of 0 or more.")
+    else:
+        offset = int(offset_text)
+        if offset + PAGE_SIZE > WINDOW:
+            errors.append(
+                f"The timeline shows the {WINDOW:,} events nearest the start of the sort order;"
+                " narrow the dates to see further."
+            )
+            offset = 0
+    filters = TimelineFilters(
+        include=include,
+        exclude=tuple(excludes),
+        start=start,
+        end=end,
+        start_text=start_text if start else "",
+        end_text=end_text if end else "",
+        sort=sort,
+        offset=offset,
+    )
+    return FilterResult(filters, errors)

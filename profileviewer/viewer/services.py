@@ -1,0 +1,312 @@
+"""What each page and panel needs from the Profiles API, shaped for its template.
+
+Views call exactly one function here; every upstream call goes through `client()`, the seam
+tests use to put a stub in place of the real client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+
+from profileviewer.client import (
+    ChannelPreference,
+    Event,
+    EventQuery,
+    Meta,
+    ProfileRef,
+    ProfilesClient,
+    Traits,
+    get_client,
+)
+from profileviewer.insights import (
+    ProfileSummary,
+    ViewedProduct,
+    profile_summary,
+    recently_viewed_not_purchased,
+)
+from profileviewer.viewer import chart, presenters
+from profileviewer.viewer.filters import PAGE_SIZE, TimelineFilters
+
+# The activity chart reads at most this many events (sequential pages of 100); a profile
+# busier than that in 90 days is charted from its most recent events, and says so.
+CHART_MAX_EVENTS = 1_000
+
+
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+
+
+def client() -> ProfilesClient:
+    return get_client()
+
+
+# --- Look-up ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    ref: ProfileRef  # the profile's own reference (external id, else Intilery id)
+    name: str
+    email: str
+    external_id: str
+    organisation: str
+    last_activity: datetime | None
+
+
+def canonical_ref(traits: Traits) -> ProfileRef:
+    if traits.external_id:
+        return ProfileRef("userId", traits.external_id)
+    return ProfileRef("id", traits.id)
+
+
+def lookup(ref: ProfileRef) -> list[Match]:
+    """Every profile the reference matches (several only for an email, PAPI-14)."""
+    metas = client().meta(ref)
+    matches = [
+        Match(
+            ref=canonical_ref(meta.traits),
+            name=meta.traits.display_name,
+            email=meta.traits.email,
+            external_id=meta.traits.external_id,
+            organisation=meta.traits.organisation,
+            last_activity=meta.last_activity_time,
+        )
+        for meta in metas
+    ]
+    matches.sort(key=lambda m: m.last_activity or _EPOCH, reverse=True)
+    return matches
+
+
+# --- The profile header -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    label: str
+    value: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class ProfileHeader:
+    ref: ProfileRef
+    traits: Traits
+    matched_by: str
+    identities: tuple[Identity, ...]
+
+
+MATCHED_BY = {"userId": "external id", "email": "email", "id": "Intilery id"}
+
+
+def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeader]:
+    """One header per matching profile (an email may match several)."""
+    headers = []
+    for traits in client().traits(ref, fresh=fresh):
+        identities = [
+            Identity("External id", traits.external_id),
+            Identity("Email", traits.email, f"mailto:{traits.email}"),
+            Identity("Intilery id", traits.id),
+            Identity("Phone", traits.phone, f"tel:{traits.phone.replace(' ', '')}"),
+        ]
+        headers.append(
+            ProfileHeader(
+                ref=ref,
+                traits=traits,
+                matched_by=MATCHED_BY[ref.id_type],
+                identities=tuple(i for i in identities if i.value),
+            )
+        )
+    return headers
+
+
+# --- Panels -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TraitRow:
+    key: str
+    label: str
+    value: str
+    href: str = ""
+    is_json: bool = False
+
+
+@dataclass(frozen=True)
+class TraitsView:
+    traits: Traits
+    known: tuple[TraitRow, ...]
+    custom: tuple[TraitRow, ...]
+    channels: tuple[ChannelPreference, ...]
+
+
+def _website_href(value: str) -> str:
+    if value.startswith(("https://", "http://")):
+        return value
+    return f"https://{value}" if "." in value and " " not in value else ""
+
+
+def _trait_value(value: Any) -> tuple[str, bool]:
+    if isinstance(value, dict | list):
+        return presenters.pretty_json(value), True
+    if value is None:
+        return "", False
+    if isinstance(value, bool):
+        return ("yes" if value else "no"), False
+    return str(value), False
+
+
+def traits_view(traits: Traits) -> TraitsView:
+    known = [
+        TraitRow("name", "Name", f"{traits.first_name} {traits.last_name}".strip()),
+        TraitRow("email", "Email", traits.email, f"mailto:{traits.email}"),
+        TraitRow("phone", "Phone", traits.phone, f"tel:{traits.phone.replace(' ', '')}"),
+        TraitRow("website", "Website", traits.website, _website_href(traits.website)),
+        TraitRow("organisation", "Organisation", traits.organisation),
+        TraitRow("industry", "Industry", traits.industry),
+    ]
+    custom = []
+    for key, value in sorted(traits.custom.items(), key=lambda item: item[0].lower()):
+        text, is_json = _trait_value(value)
+        custom.append(TraitRow(key, key, text, is_json=is_json))
+    return TraitsView(
+        traits=traits,
+        known=tuple(row for row in known if row.value),
+        custom=tuple(custom),
+        channels=traits.channels,
+    )
+
+
+def traits_panel(ref: ProfileRef, *, fresh: bool = False) -> list[TraitsView]:
+    return [traits_view(traits) for traits in client().traits(ref, fresh=fresh)]
+
+
+@dataclass(frozen=True)
+class ActionSpan:
+    action: str
+    style: presenters.ActionStyle
+    first: datetime | None
+    last: datetime | None
+
+
+@dataclass(frozen=True)
+class MetaView:
+    meta: Meta
+    created_time: datetime | None
+    created_how: str
+    actions: tuple[ActionSpan, ...]
+
+
+CREATED_BY = {
+    "api": "the API",
+    "audience-csv": "a CSV import",
+    "segment": "Segment",
+    "web-form": "a web form",
+}
+
+
+def _event_time(data: dict[str, Any] | None) -> datetime | None:
+    if not isinstance(data, dict):
+        return None
+    text = data.get("eventTime") or data.get("timestamp")
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        return None
+
+
+def meta_view(meta: Meta) -> MetaView:
+    created = meta.created_by
+    how = ""
+    if created is not None:
+        how = CREATED_BY.get(created.type, created.type.replace("-", " ") if created.type else "")
+    actions = sorted(set(meta.first_events) | set(meta.last_events))
+    spans = [
+        ActionSpan(
+            action,
+            presenters.action_style(action),
+            _event_time(meta.first_events.get(action)),
+            _event_time(meta.last_events.get(action)),
+        )
+        for action in actions
+    ]
+    spans.sort(key=lambda s: s.last or _EPOCH, reverse=True)
+    return MetaView(
+        meta=meta,
+        created_time=created.created_time if created else None,
+        created_how=how,
+        actions=tuple(spans),
+    )
+
+
+def meta_panel(ref: ProfileRef, *, fresh: bool = False) -> list[MetaView]:
+    return [meta_view(meta) for meta in client().meta(ref, fresh=fresh)]
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    groups: list[presenters.DayGroup]
+    filters: TimelineFilters
+    next_offset: int | None
+    window_reached: bool
+    newest: datetime | None  # the newest event shown, where live polling starts
+    count: int
+
+    @property
+    def last_day(self) -> str:
+        """The last day shown, so the next page does not repeat its heading."""
+        return self.groups[-1].day.isoformat() if self.groups else ""
+
+
+def timeline_page(
+    ref: ProfileRef, filters: TimelineFilters, *, fresh: bool = False
+) -> TimelinePage:
+    page = client().events(
+        ref, filters.event_query(), offset=filters.offset, size=PAGE_SIZE, fresh=fresh
+    )
+    events = page.events
+    return TimelinePage(
+        groups=presenters.group_timeline(events),
+        filters=filters,
+        next_offset=page.next_offset,
+        window_reached=page.window_reached,
+        newest=max((e.event_time for e in events), default=None),
+        count=len(events),
+    )
+
+
+def new_events(
+    ref: ProfileRef, filters: TimelineFilters, since: datetime
+) -> tuple[list[presenters.DayGroup], datetime]:
+    """Events newer than `since` for live updates, and the newest time now shown."""
+    query = replace(filters.event_query(), start=since, sort="desc")
+    page = client().events(ref, query, offset=0, size=PAGE_SIZE, fresh=True)
+    events = [e for e in page.events if e.event_time > since]
+    newest = max((e.event_time for e in events), default=since)
+    return presenters.group_timeline(events), newest
+
+
+def activity_panel(ref: ProfileRef, *, fresh: bool = False) -> chart.ActivityChart:
+    api = client()
+    query = EventQuery(start=chart.window_start())
+    events: list[Event] = []
+    offset: int | None = 0
+    while offset is not None and len(events) < CHART_MAX_EVENTS:
+        page = api.events(ref, query, offset=offset, size=100, fresh=fresh)
+        events.extend(page.events)
+        if not page.events:
+            break
+        offset = page.next_offset
+    return chart.activity_chart(events, truncated=offset is not None)
+
+
+def viewed_not_bought_panel(ref: ProfileRef, *, fresh: bool = False) -> list[ViewedProduct]:
+    return recently_viewed_not_purchased(client(), ref, limit=5, fresh=fresh)
+
+
+def summary_panel(ref: ProfileRef, *, fresh: bool = False) -> ProfileSummary:
+    return profile_summary(client(), ref, fresh=fresh)

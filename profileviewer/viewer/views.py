@@ -1,0 +1,299 @@
+"""The agents' viewer: search, look-up, the profile page and its panels.
+
+Each panel is its own URL returning its partial (`viewer/panels.html#<panel>`); a full
+request to a panel URL renders it inside the layout so a shared link works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling, push_url
+
+from profileviewer.agents.auth import agent_required
+from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
+from profileviewer.viewer import services
+from profileviewer.viewer.errors import AgentError, agent_error, input_error
+from profileviewer.viewer.filters import TimelineFilters, parse_filters
+from profileviewer.viewer.presenters import ACTIONS
+
+PANELS = {
+    "traits": "Traits",
+    "meta": "Metadata",
+    "summary": "Summary",
+    "timeline": "Timeline",
+    "activity": "Activity",
+    "viewed-not-bought": "Viewed, not bought",
+}
+MAX_QUERY_SHOWN = 200
+# The demo data's hero profiles (docs/demo-data.md), offered on the search page in sandbox mode.
+SANDBOX_EXAMPLES = (
+    ("userId:qrc-117322", "Joe Bloggs"),
+    ("sam.taylor@example.com", "Sam Taylor (2 profiles)"),
+    ("guest.shopper@example.com", "Guest shopper"),
+    ("userId:acct/00042", "Priya Shah (15,000 events)"),
+    ("userId:new-signup-1", "New sign-up"),
+)
+
+
+def _fresh(request: HttpRequest) -> bool:
+    return request.GET.get("fresh") == "1"
+
+
+def _ref_query(ref: ProfileRef, **extra: str) -> str:
+    return urlencode({"ref": str(ref), **{k: v for k, v in extra.items() if v}})
+
+
+def _profile_url(ref: ProfileRef, filters: TimelineFilters | None = None) -> str:
+    params = [("ref", str(ref)), *(filters.params() if filters else [])]
+    return f"{reverse('viewer:profile')}?{urlencode(params)}"
+
+
+def _render_panel(
+    request: HttpRequest, panel: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    context = {"panel": panel, "panel_title": PANELS[panel], **context}
+    if request.htmx:  # type: ignore[attr-defined]
+        # htmx swaps only 2xx answers; the error state is in the body either way.
+        return render(request, f"viewer/panels.html#{panel}", context)
+    context["panel_template"] = f"viewer/panels.html#{panel}"
+    return render(request, "viewer/panel_page.html", context, status=status)
+
+
+def _panel_error(request: HttpRequest, panel: str, error: AgentError) -> HttpResponse:
+    context = {"error": error, "retry_url": request.get_full_path()}
+    context |= {"panel": panel, "panel_title": PANELS[panel]}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "viewer/panels.html#panel-error", context)
+    context["panel_template"] = "viewer/panels.html#panel-error"
+    return render(request, "viewer/panel_page.html", context, status=error.status)
+
+
+def _panel(
+    request: HttpRequest, panel: str, load: Callable[[ProfileRef, bool], dict[str, Any]]
+) -> HttpResponse:
+    try:
+        ref = ProfileRef.parse(request.GET.get("ref", ""))
+        context = load(ref, _fresh(request))
+    except IntileryError as error:
+        return _panel_error(request, panel, agent_error(error, where=f"the {panel} panel"))
+    return _render_panel(request, panel, {"ref": ref, "ref_query": _ref_query(ref), **context})
+
+
+# --- Pages --------------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def search(request: HttpRequest) -> HttpResponse:
+    examples = SANDBOX_EXAMPLES if settings.SANDBOX else ()
+    return render(request, "viewer/search.html", {"query": "", "examples": examples})
+
+
+@require_GET
+@agent_required
+def lookup(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    shown = query if len(query) <= MAX_QUERY_SHOWN else query[:MAX_QUERY_SHOWN] + "…"
+    context: dict[str, Any] = {"query": query[:600], "shown_query": shown.strip()}
+    try:
+        ref = ProfileRef.from_lookup(query)
+        matches = services.lookup(ref)
+    except NotFoundError:
+        matches = []
+    except IntileryError as error:
+        context["error"] = agent_error(error, where="the look-up")
+        return render(request, "viewer/search.html", context, status=context["error"].status)
+    if len(matches) == 1:
+        return HttpResponseRedirect(_profile_url(ref))
+    context |= {"ref": ref, "matches": matches}
+    return render(request, "viewer/lookup.html", context, status=200 if matches else 404)
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request")
+def profile(request: HttpRequest) -> HttpResponse:
+    raw_ref = request.GET.get("ref", "")
+    try:
+        ref = ProfileRef.parse(raw_ref)
+        headers = services.profile_header(ref, fresh=_fresh(request))
+    except ProfileRefError as error:
+        context = {"query": raw_ref[:600], "error": agent_error(error)}
+        return render(request, "viewer/search.html", context, status=400)
+    except NotFoundError:
+        context = {"query": str(ref), "shown_query": str(ref)[:MAX_QUERY_SHOWN], "matches": []}
+        return render(request, "viewer/lookup.html", context, status=404)
+    except IntileryError as error:
+        headers = []
+        header_error: AgentError | None = agent_error(error, where="the profile header")
+    else:
+        header_error = None
+    if len(headers) > 1:
+        return HttpResponseRedirect(f"{reverse('viewer:lookup')}?{urlencode({'q': str(ref)})}")
+    result = parse_filters(request.GET)
+    context = {
+        "ref": ref,
+        "ref_query": _ref_query(ref, fresh="1" if _fresh(request) else ""),
+        "header": headers[0] if headers else None,
+        "header_error": header_error,
+        "timeline_query": _ref_query(ref, fresh="1" if _fresh(request) else "")
+        + ("&" + result.filters.querystring() if result.filters.params() else ""),
+        "panels": PANELS,
+    }
+    template = "viewer/profile.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#profile-body"
+    return render(request, template, context)
+
+
+# --- Panels -------------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request")
+def traits_panel(request: HttpRequest) -> HttpResponse:
+    return _panel(
+        request, "traits", lambda ref, fresh: {"profiles": services.traits_panel(ref, fresh=fresh)}
+    )
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request")
+def meta_panel(request: HttpRequest) -> HttpResponse:
+    return _panel(
+        request, "meta", lambda ref, fresh: {"metas": services.meta_panel(ref, fresh=fresh)}
+    )
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request")
+def activity_panel(request: HttpRequest) -> HttpResponse:
+    return _panel(
+        request, "activity", lambda ref, fresh: {"chart": services.activity_panel(ref, fresh=fresh)}
+    )
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request")
+def viewed_not_bought_panel(request: HttpRequest) -> HttpResponse:
+    return _panel(
+        request,
+        "viewed-not-bought",
+        lambda ref, fresh: {"products": services.viewed_not_bought_panel(ref, fresh=fresh)},
+    )
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request")
+def summary_panel(request: HttpRequest) -> HttpResponse:
+    return _panel(
+        request, "summary", lambda ref, fresh: {"summary": services.summary_panel(ref, fresh=fresh)}
+    )
+
+
+def _timeline_context(request: HttpRequest, ref: ProfileRef) -> dict[str, Any]:
+    result = parse_filters(request.GET)
+    context: dict[str, Any] = {
+        "ref": ref,
+        "ref_query": _ref_query(ref),
+        "filters": result.filters,
+        "actions": ACTIONS,
+        "prev_day": request.GET.get("day", "")[:10],
+    }
+    if result.errors:
+        context["filter_errors"] = result.errors
+        return context
+    page = services.timeline_page(ref, result.filters, fresh=_fresh(request))
+    context["page"] = page
+    poll = settings.VIEWER_LIVE_POLL_SECONDS
+    live = poll and result.filters.sort == "desc" and not result.filters.offset
+    live = live and (result.filters.end is None or result.filters.end > timezone.now())
+    if live:
+        context["live_poll"] = poll
+        context["live_since"] = (page.newest or timezone.now()).isoformat()
+    return context
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request", "HX-Target")
+def timeline_panel(request: HttpRequest) -> HttpResponse:
+    if "since" in request.GET:
+        return _timeline_live(request)
+    htmx = request.htmx  # type: ignore[attr-defined]
+    more = bool(htmx) and "offset" in request.GET
+    try:
+        ref = ProfileRef.parse(request.GET.get("ref", ""))
+        context = _timeline_context(request, ref)
+    except IntileryError as error:
+        if more:
+            return _more_error(request, agent_error(error, where="the timeline"))
+        return _panel_error(request, "timeline", agent_error(error, where="the timeline"))
+    if more:
+        if "filter_errors" in context:
+            return _more_error(request, input_error(context["filter_errors"][0]))
+        return render(request, "viewer/panels.html#timeline-more", context)
+    if htmx and htmx.target == "timeline-results":
+        response = render(request, "viewer/panels.html#timeline-results", context)
+        if "filter_errors" not in context:
+            push_url(response, _profile_url(ref, context["filters"]))
+        return response
+    status = 400 if "filter_errors" in context else 200
+    return _render_panel(request, "timeline", context, status=status)
+
+
+def _more_error(request: HttpRequest, error: AgentError) -> HttpResponse:
+    context = {"error": error, "retry_url": request.get_full_path()}
+    return render(request, "viewer/panels.html#timeline-more-error", context)
+
+
+def _timeline_live(request: HttpRequest) -> HttpResponse:
+    """Events newer than `since`, inserted above the timeline; polling stops after an error."""
+    since_text = request.GET.get("since", "")[:40]
+    try:
+        ref = ProfileRef.parse(request.GET.get("ref", ""))
+        since = datetime.fromisoformat(since_text)
+        if timezone.is_naive(since):
+            raise ValueError(since_text)
+        result = parse_filters(request.GET)
+        if result.errors:
+            raise ValueError(result.errors[0])
+        groups, newest = services.new_events(ref, result.filters, since)
+    except ValueError:
+        return HttpResponseStopPolling(
+            render(
+                request,
+                "viewer/panels.html#live-paused",
+                {"error": input_error("Live updates stopped: the timeline's filters are invalid.")},
+            ).content
+        )
+    except IntileryError as error:
+        context = {"error": agent_error(error, where="live updates")}
+        return HttpResponseStopPolling(
+            render(request, "viewer/panels.html#live-paused", context).content
+        )
+    context = {
+        "ref": ref,
+        "filters": result.filters,
+        "live_groups": groups,
+        "live_poll": settings.VIEWER_LIVE_POLL_SECONDS,
+        "live_since": newest.isoformat(),
+        "ref_query": _ref_query(ref),
+    }
+    return render(request, "viewer/panels.html#live-poller", context)

@@ -1,0 +1,81 @@
+// The viewer's only script: theme toggle, copy buttons, trait filter, time zone cookie,
+// live-update polling only while the tab is visible, and aria-busy on loading panels.
+// No inline handlers and no eval, so the strict CSP holds.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+
+  // The agent's time zone, so the server renders times and day groups in it.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("pv_tz=" + encodeURIComponent(zone)) === -1) {
+      document.cookie = "pv_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) { /* no Intl: times stay in the server's zone */ }
+
+  function currentTheme() {
+    if (root.dataset.theme) return root.dataset.theme;
+    return window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("[data-theme-toggle]");
+    if (toggle) {
+      var next = currentTheme() === "dark" ? "light" : "dark";
+      root.dataset.theme = next;
+      try { localStorage.setItem("pv-theme", next); } catch (e) { /* not persisted */ }
+      toggle.setAttribute("aria-pressed", String(next === "dark"));
+      return;
+    }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var text = copy.getAttribute("data-copy");
+      var status = document.querySelector("[data-copy-status]");
+      var done = function () {
+        copy.classList.add("copied");
+        if (status) status.textContent = "Copied " + text;
+        setTimeout(function () { copy.classList.remove("copied"); }, 1500);
+      };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, function () {
+          if (status) status.textContent = "Could not copy; select the text instead.";
+        });
+      }
+    }
+  });
+
+  // Trait filter: hide rows whose key and value do not contain the typed text.
+  document.addEventListener("input", function (event) {
+    var input = event.target.closest("[data-filter-input]");
+    if (!input) return;
+    var scope = input.closest("[data-filter-scope]");
+    var needle = input.value.trim().toLowerCase();
+    var shown = 0;
+    scope.querySelectorAll("[data-filter-row]").forEach(function (row) {
+      var match = !needle || row.textContent.toLowerCase().indexOf(needle) !== -1;
+      row.hidden = !match;
+      if (match) shown += 1;
+    });
+    var empty = scope.querySelector("[data-filter-empty]");
+    if (empty) empty.hidden = shown > 0;
+  });
+
+  // Live updates poll only while the agent can see the page; catch up when they come back.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    if (elt && elt.hasAttribute && elt.hasAttribute("data-live") && document.visibilityState !== "visible") {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible" || !window.htmx) return;
+    document.querySelectorAll("[data-live]").forEach(function (elt) { window.htmx.trigger(elt, "pv:poll"); });
+  });
+
+  // Screen readers hear a panel once it has loaded, not its skeleton.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll('.panel[aria-busy="true"]').forEach(function (panel) {
+      if (!panel.querySelector(".is-loading")) panel.setAttribute("aria-busy", "false");
+    });
+  });
+})();

@@ -1,0 +1,120 @@
+"""The profile page: a header with identities, and six panels that load in parallel."""
+
+from __future__ import annotations
+
+import re
+
+from django.test import Client
+
+from profileviewer.client import NotFoundError, UnavailableError
+from tests.viewer.conftest import HTMX, JOE
+
+PANEL_URLS = [
+    "/profile/summary?",
+    "/profile/traits?",
+    "/profile/meta?",
+    "/profile/activity?",
+    "/profile/viewed-not-bought?",
+    "/profile/timeline?",
+]
+
+
+def test_the_header_shows_name_organisation_and_identities_with_copy_buttons(
+    agent: Client, upstream
+) -> None:
+    html = agent.get("/profile", {"ref": JOE}).content.decode()
+    assert '<h1 id="profile-name">Joe Bloggs</h1>' in html
+    assert "Intilery · Other" in html
+    assert "Matched by external id" in html
+    for value in (
+        "qrc-117322",
+        "joe.bloggs@example.com",
+        str(upstream["joe"].id),
+        "+44 7700 900123",
+    ):
+        assert f'data-copy="{value}"' in html
+    assert 'href="tel:+447700900123"' in html
+
+
+def test_every_panel_loads_on_its_own_url_in_parallel_with_a_skeleton(
+    agent: Client, upstream
+) -> None:
+    html = agent.get("/profile", {"ref": JOE}).content.decode()
+    triggers = re.findall(r'hx-get="(/profile/[a-z-]+\?[^"]*)" hx-trigger="load"', html)
+    assert [t.split("ref=")[0] for t in triggers] == PANEL_URLS
+    assert all("ref=userId%3Aqrc-117322" in t for t in triggers)
+    assert html.count('class="skeleton"') == 6
+    assert html.count('aria-live="polite"') >= 6
+
+
+def test_refresh_reloads_every_panel_bypassing_the_cache(agent: Client, upstream) -> None:
+    html = agent.get("/profile", {"ref": JOE}).content.decode()
+    assert 'hx-get="/profile?ref=userId%3Aqrc-117322&amp;fresh=1"' in html
+    refreshed = agent.get("/profile", {"ref": JOE, "fresh": "1"}, **HTMX).content.decode()
+    assert refreshed.lstrip().startswith('<div id="profile-body"')
+    assert "<html" not in refreshed
+    assert refreshed.count('&amp;fresh=1" hx-trigger="load"') == 6
+
+
+def test_a_fresh_refresh_really_asks_the_upstream_again(agent, stub_client) -> None:
+    from tests.viewer.test_panels import joe_traits
+
+    stub = stub_client(traits=[joe_traits()])
+    agent.get("/profile", {"ref": JOE, "fresh": "1"})
+    assert stub.calls[0][2] == {"fresh": True}
+
+
+def test_an_email_shared_by_several_profiles_lists_them_instead(agent: Client, upstream) -> None:
+    response = agent.get("/profile", {"ref": "email:sam.taylor@example.com"})
+    assert response.status_code == 302
+    assert response["Location"] == "/lookup?q=email%3Asam.taylor%40example.com"
+
+
+def test_an_unknown_customer_is_no_customer_found(agent: Client, upstream) -> None:
+    response = agent.get("/profile", {"ref": "userId:nobody-here"})
+    assert response.status_code == 404
+    assert "No customer found" in response.content.decode()
+
+
+def test_a_malformed_ref_is_a_clear_message_not_an_error_page(agent: Client, db: None) -> None:
+    for ref in ("", "nonsense", "id:123", "<script>x</script>", "userId:" + "a" * 600):
+        response = agent.get("/profile", {"ref": ref})
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert "Check the search" in html
+        assert "<script>x" not in html
+
+
+def test_when_the_header_fails_the_panels_still_load_on_their_own(agent, stub_client) -> None:
+    stub_client(UnavailableError("down", request_id="req-hdr"))
+    response = agent.get("/profile", {"ref": JOE})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Customer database unavailable" in html
+    assert "req-hdr" in html
+    assert html.count('hx-trigger="load"') == 6
+
+
+def test_a_ref_with_spaces_and_plus_signs_survives_the_round_trip(agent, stub_client) -> None:
+    from tests.viewer.test_panels import joe_traits
+
+    stub = stub_client(traits=[joe_traits()])
+    agent.get("/profile?ref=userId%3Apower%20user%2B1")
+    assert str(stub.calls[0][1][0]) == "userId:power user+1"
+
+
+def test_not_found_after_the_header_is_no_customer_found(agent, stub_client) -> None:
+    stub_client(NotFoundError("gone", request_id="r-1"))
+    assert agent.get("/profile", {"ref": JOE}).status_code == 404
+
+
+def test_the_page_uses_our_stylesheet_vendored_htmx_and_nonced_scripts(agent, upstream) -> None:
+    response = agent.get("/profile", {"ref": JOE})
+    html = response.content.decode()
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts)
+    assert all("http" not in tag for tag in scripts)
+    assert "/static/django_htmx/htmx-2" in html
+    assert '"includeIndicatorStyles": false' in html
+    assert " style=" not in html and " onclick=" not in html
