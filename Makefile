@@ -42,6 +42,8 @@ seed: migrate
 
 # Sets everything up and serves the app on the sandbox upstream with demo data.
 run: install
+	@$(PY) -c 'import socket, sys; busy = socket.socket().connect_ex(("127.0.0.1", $(PORT))) == 0; \
+		sys.exit("Port $(PORT) is already in use: stop what serves it, or run PORT=8001 make run" if busy else 0)'
 	@export SANDBOX=true PORT=$(PORT); \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo --if-empty && \
