@@ -1,0 +1,286 @@
+"""`make bench-client`: what the Profiles API client costs, against the sandbox over loopback.
+
+Starts the sandbox as a separate process (gunicorn from the venv, SANDBOX=true, a temporary
+SQLite file migrated and seeded with `seed_demo --profiles 20 --large-profiles 0`, its rate
+limit off, SANDBOX_FAULT_LATENCY_MS=20) and prints:
+
+- client overhead per uncached call (`fresh=True`) over a bare `requests.get(...).json()` of
+  the same URL, as the ratio of p50s (target <= 1.05); also over a pooled `Session.get`, the
+  stricter comparison, since a bare `requests.get` opens a new connection each time;
+- cached-call latency p50 with the local-memory cache (target < 0.5 ms) and with the Redis
+  cache (target < 2 ms; BENCH_REDIS_URL, default redis://127.0.0.1:6379/11);
+- upstream calls made when 50 threads ask for the same profile at once (target 1), with the
+  local cache and with Redis (single flight plus the cross-process lock), from
+  `client.stats()`.
+
+Bounded: a few hundred sequential calls and a few 50-thread rounds, loopback only. Options:
+`--calls N` (uncached pairs, default 200), `--cached N` (default 3000), `--rounds N` (default 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+TOKEN = "sandbox-token"
+LATENCY_MS = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sandbox_env(database: Path, port: int) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SANDBOX_FAULT_", "INTILERY_", "DJANGO_")) and name != "REDIS_URL"
+    }
+    env.update(
+        SANDBOX="true",
+        DEBUG="false",
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{database}",
+        SANDBOX_RATE_LIMIT_ENABLED="false",
+        SANDBOX_FAULT_LATENCY_MS=str(LATENCY_MS),
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="profileviewer.settings",
+        PYTHONPATH=str(BASE_DIR),
+        # whitenoise warns that collectstatic never ran; the API serves no static files.
+        PYTHONWARNINGS="ignore::UserWarning",
+    )
+    return env
+
+
+def start_sandbox(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = sandbox_env(workdir / "bench.sqlite3", port)
+    manage = [str(VENV_BIN / "python"), str(BASE_DIR / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
+    subprocess.run(
+        [*manage, "seed_demo", "--profiles", "20", "--large-profiles", "0"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    server = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "profileviewer.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "32",
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=BASE_DIR,
+        start_new_session=True,
+    )
+    return server, f"http://127.0.0.1:{port}/sandbox"
+
+
+def wait_until_up(base_url: str, timeout: float = 30) -> None:
+    import requests
+
+    url = f"{base_url}/demo/demo/DEMO/v1/profiles?size=1"
+    ends = time.monotonic() + timeout
+    while time.monotonic() < ends:
+        try:
+            headers = {"auth-token": TOKEN, "content-type": "application/json"}
+            if requests.get(url, headers=headers, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the sandbox did not start")
+
+
+def setup_django(base_url: str) -> None:
+    os.environ.update(
+        SANDBOX="true",
+        INTILERY_API_URL=base_url,
+        # Our own bucket out of the way: this measures the client, not the limit.
+        INTILERY_RATE_LIMIT="100000",
+        INTILERY_RATE_BURST="100000",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="profileviewer.settings",
+    )
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+def pct(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.3f} ms"
+
+
+def bench_overhead(calls: int) -> None:
+    import requests
+
+    from profileviewer.client import ProfileRef, get_client
+
+    client = get_client()
+    ref = ProfileRef("userId", "qrc-117322")
+    url = (
+        f"{client.config.base_url}{client.config.tenant_path}/profiles/{ref.path_segment()}/traits"
+    )
+    headers = {"auth-token": TOKEN, "content-type": "application/json"}
+    pooled = requests.Session()
+    bare: list[float] = []
+    pooled_times: list[float] = []
+    ours: list[float] = []
+    for _ in range(10):  # warm up connections and code paths
+        requests.get(url, headers=headers, timeout=5).json()
+        pooled.get(url, headers=headers, timeout=5).json()
+        client.traits(ref, fresh=True)
+    for _ in range(calls):  # interleaved, so drift in the server affects all three alike
+        started = time.perf_counter()
+        requests.get(url, headers=headers, timeout=5).json()
+        bare.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        pooled.get(url, headers=headers, timeout=5).json()
+        pooled_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        client.traits(ref, fresh=True)
+        ours.append(time.perf_counter() - started)
+    print(f"Uncached traits call, {calls} each, sandbox latency {LATENCY_MS} ms:")
+    for label, samples in (
+        ("bare requests.get().json()", bare),
+        ("pooled Session.get().json()", pooled_times),
+        ("client.traits(fresh=True)", ours),
+    ):
+        print(f"  {label:30} p50 {ms(pct(samples, 0.5))}  p90 {ms(pct(samples, 0.9))}")
+    ratio = statistics.median(ours) / statistics.median(bare)
+    strict = statistics.median(ours) / statistics.median(pooled_times)
+    print(f"  overhead ratio vs bare requests.get (p50): {ratio:.3f}  (target <= 1.05)")
+    print(f"  overhead ratio vs pooled session   (p50): {strict:.3f}")
+    print(
+        "  client time above the pooled session (p50 difference): "
+        f"{ms(statistics.median(ours) - statistics.median(pooled_times))}"
+    )
+
+
+def bench_cached(label: str, client: Any, count: int, target_ms: float) -> None:
+    from profileviewer.client import ProfileRef
+
+    ref = ProfileRef("userId", "qrc-117322")
+    client.traits(ref, fresh=True)  # fill the cache
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        client.traits(ref)
+        samples.append(time.perf_counter() - started)
+    print(
+        f"Cached traits call, {label} ({count} calls): p50 {ms(pct(samples, 0.5))}  "
+        f"p99 {ms(pct(samples, 0.99))}  (target < {target_ms} ms)"
+    )
+
+
+def bench_stampede(label: str, client: Any, refs: list[Any]) -> None:
+    rounds = []
+    for ref in refs:
+        before = client.stats()["calls"]
+        barrier = threading.Barrier(50)
+        failures: list[BaseException] = []
+
+        def ask(
+            ref: Any = ref,
+            barrier: threading.Barrier = barrier,
+            failures: list[BaseException] = failures,
+        ) -> None:
+            barrier.wait()
+            try:
+                client.traits(ref)
+            except Exception as exc:
+                failures.append(exc)
+
+        threads = [threading.Thread(target=ask) for _ in range(50)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            print(f"  {len(failures)} failures, e.g. {failures[0]!r}")
+        rounds.append(client.stats()["calls"] - before)
+    print(
+        f"50 threads asking for one uncached profile at once, {label}: upstream calls per "
+        f"round {rounds} (target 1)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--cached", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="pv-bench-client-"))
+    server = None
+    try:
+        print("Starting the sandbox (gunicorn, SQLite, 20 demo profiles)...", flush=True)
+        server, base_url = start_sandbox(workdir)
+        wait_until_up(base_url)
+        setup_django(base_url)
+
+        from dataclasses import replace
+
+        import redis
+        from django.core.cache.backends.redis import RedisCache
+
+        from profileviewer.client import ClientConfig, ProfileRef, ProfilesClient, get_client
+
+        bench_overhead(args.calls)
+        bench_cached("local-memory cache", get_client(), args.cached, 0.5)
+
+        redis.Redis.from_url(REDIS_URL).ping()
+        redis_cache = RedisCache(REDIS_URL, {"KEY_PREFIX": "pv-bench"})
+        redis_config = replace(ClientConfig.from_settings(), redis_url=REDIS_URL)
+        redis_client = ProfilesClient(redis_config, cache=redis_cache)
+        bench_cached(f"Redis cache ({REDIS_URL})", redis_client, args.cached, 2.0)
+
+        listing = get_client().list_profiles(size=2 * args.rounds)
+        refs = list(listing.profiles)
+        local_refs = [ProfileRef("id", p.id) for p in refs[: args.rounds]]
+        redis_refs = [ProfileRef("id", p.id) for p in refs[args.rounds : 2 * args.rounds]]
+        bench_stampede("local cache (single flight)", get_client(), local_refs)
+        bench_stampede("Redis (single flight + lock)", redis_client, redis_refs)
+        redis_cache.clear()
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
