@@ -70,7 +70,7 @@ def joe_events(now: datetime) -> list[NewEvent]:
         ),
         NewEvent(
             "email_opened",
-            now - timedelta(hours=5),
+            now - timedelta(minutes=1),
             {"email_id": "E-1", "email_subject": "Stay dry this winter", "campaign_id": "NL-155"},
         ),
     ]

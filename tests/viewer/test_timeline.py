@@ -1,0 +1,281 @@
+"""The timeline panel: day groups, filters in the URL, paging, the window, live updates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from profileviewer.client import EventPage, RateLimitError, UnavailableError
+from profileviewer.sandbox.store import NewEvent, add_events, create_profile
+from tests.viewer.conftest import HTMX, JOE
+
+RESULTS = {**HTMX, "HTTP_HX_TARGET": "timeline-results"}
+
+
+def events_of(html: str) -> str:
+    """The event list only, without the filter form's action names."""
+    return html[html.index('<ol class="days"') :]
+
+
+def test_events_are_grouped_by_day_newest_first_with_labels_and_summaries(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    headings = re.findall(r'<h3 class="day-heading"><time datetime="([^"]+)">([^<]+)</time>', html)
+    today = timezone.localdate()
+    expected = {today: "Today", today - timedelta(days=1): "Yesterday"}
+    for day, heading in headings:
+        assert heading == expected.get(date.fromisoformat(day), heading)
+    days = [date.fromisoformat(day) for day, _ in headings]
+    assert days == sorted(days, reverse=True) and len(set(days)) == len(days)
+    events = events_of(html)
+    assert events.index("Email opened") < events.index("Order completed")
+    assert events.index("Order completed") < events.index("Rain Jacket")
+    assert "Stay dry this winter · NL-155" in html
+    assert "£19.00 · 1 item · NW-1001" in html
+    assert "Rain Jacket · £89.50" in html
+
+
+def test_a_run_of_the_same_action_collapses_into_one_expandable_row(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    assert 'Page viewed <span class="count">\u00d7 5</span>' in html
+    run = html[html.index('class="event run"') :]
+    assert run.index("<details>") < run.index('<ol class="events nested">')
+
+
+def test_each_event_expands_to_its_raw_json(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    assert '<pre class="json" tabindex="0" aria-label="Raw event">{' in html
+    assert "&quot;eventAction&quot;: &quot;order_completed&quot;" in html
+
+
+def test_oldest_first_reverses_the_order(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE, "sort": "asc"}, **HTMX).content.decode()
+    events = events_of(html)
+    assert events.index("Registered") < events.index("Order completed")
+    assert events.index("Order completed") < events.index("Email opened")
+    assert '<option value="asc" selected>' in html
+
+
+def test_include_one_action_shows_only_it(agent, upstream):
+    html = agent.get(
+        "/profile/timeline", {"ref": JOE, "include": "product_viewed"}, **HTMX
+    ).content.decode()
+    events = html[html.index('<ol class="days"') :]
+    assert "Product viewed" in events and "Order completed" not in events
+
+
+def test_exclude_several_actions_hides_them(agent, upstream):
+    html = agent.get(
+        "/profile/timeline?ref=userId:qrc-117322&exclude=page_viewed&exclude=product_viewed",
+        **HTMX,
+    ).content.decode()
+    events = html[html.index('<ol class="days"') :]
+    assert "Page viewed" not in events and "Product viewed" not in events
+    assert "Order completed" in events
+    assert "Hide actions (2)" in html
+
+
+def test_a_date_range_keeps_only_events_inside_it(agent, upstream):
+    now = timezone.now()
+    first = timezone.localdate(now - timedelta(days=2, hours=1))  # the hat was viewed
+    last = timezone.localdate(now - timedelta(days=1))  # the order
+    html = agent.get(
+        "/profile/timeline", {"ref": JOE, "start": str(first), "end": str(last)}, **HTMX
+    ).content.decode()
+    events = html[html.index('<ol class="days"') :]
+    assert "Order completed" in events and "Rain Jacket" in events
+    assert "Email opened" not in events and "Registered" not in events
+
+
+def test_applying_filters_pushes_a_shareable_profile_url(agent, upstream):
+    response = agent.get(
+        "/profile/timeline", {"ref": JOE, "include": "order_completed", "sort": "asc"}, **RESULTS
+    )
+    assert response["HX-Push-Url"] == (
+        "/profile?ref=userId%3Aqrc-117322&include=order_completed&sort=asc"
+    )
+    assert response.content.decode().lstrip().startswith('<div id="timeline-results"')
+
+
+def test_a_shared_filtered_profile_url_loads_the_timeline_with_those_filters(agent, upstream):
+    html = agent.get(
+        "/profile", {"ref": JOE, "include": "order_completed", "exclude": "email_sent"}
+    ).content.decode()
+    url = re.search(r'hx-get="(/profile/timeline\?[^"]+)"', html).group(1)
+    assert "include=order_completed" in url and "exclude=email_sent" in url
+
+
+def test_no_events_matching_the_filters_says_so(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE, "include": "sms_sent"}, **HTMX)
+    assert "No events match these filters." in html.content.decode()
+
+
+BAD_FILTERS = [
+    ({"start": "yesterday-ish"}, "The from date is not a date"),
+    ({"end": "2026-13-45"}, "The to date is not a date"),
+    ({"start": "9" * 500}, "The from date is not a date"),
+    ({"start": "2026-05-02", "end": "2026-05-01"}, "must be before"),
+    ({"offset": "-50"}, "whole number of 0 or more"),
+    ({"offset": "ten"}, "whole number of 0 or more"),
+    ({"offset": "9990"}, "10,000 events"),
+    ({"include": "<script>alert(1)</script>"}, "is not an event action"),
+    ({"exclude": "Page Viewed"}, "is not an event action"),
+    ({"include": "ünïcode"}, "is not an event action"),
+    ({"include": "a%2Fb/../c"}, "is not an event action"),
+    ({"sort": "sideways"}, "newest first or oldest first"),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_FILTERS)
+def test_bad_filters_get_a_clear_message_in_the_panel_and_never_reach_upstream(
+    agent, stub_client, params, message
+):
+    stub = stub_client(UnavailableError("must not be called"))
+    response = agent.get("/profile/timeline", {"ref": JOE, **params}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Check the filters" in html and message in html.replace("“", "").replace("”", "")
+    assert "<script>alert" not in html
+    assert stub.calls == []
+    assert "HX-Push-Url" not in agent.get("/profile/timeline", {"ref": JOE, **params}, **RESULTS)
+    assert agent.get("/profile/timeline", {"ref": JOE, **params}).status_code == 400
+
+
+@pytest.fixture
+def busy_customer(upstream):
+    """120 page views, a minute apart: three pages of 50."""
+    now = timezone.now()
+    busy = create_profile(external_id="busy-1", first_name="Busy")
+    add_events(
+        busy,
+        [
+            NewEvent(
+                "page_viewed" if i % 2 else "logged_in",
+                now - timedelta(minutes=i),
+                {"path": f"/p/{i}"},
+            )
+            for i in range(120)
+        ],
+    )
+    return busy
+
+
+def test_the_first_page_shows_50_events_and_a_sentinel_that_loads_more(agent, busy_customer):
+    html = agent.get("/profile/timeline", {"ref": "userId:busy-1"}, **HTMX).content.decode()
+    assert html.count('<li class="event">') == 50
+    sentinel = re.search(r'<li class="more" hx-get="([^"]+)" hx-trigger="revealed"', html)
+    assert sentinel and "offset=50" in sentinel.group(1)
+    assert "Load more" in html
+
+
+def test_scrolling_pages_through_to_the_end_of_the_timeline(agent, busy_customer):
+    second = agent.get(
+        "/profile/timeline", {"ref": "userId:busy-1", "offset": "50"}, **HTMX
+    ).content.decode()
+    assert second.lstrip().startswith('<li class="day">')
+    assert second.count('<li class="event">') == 50
+    assert "offset=100" in second
+    third = agent.get(
+        "/profile/timeline", {"ref": "userId:busy-1", "offset": "100"}, **HTMX
+    ).content.decode()
+    assert third.count('<li class="event">') == 20
+    assert "End of timeline." in third and 'class="more"' not in third
+
+
+def test_the_next_page_does_not_repeat_the_day_heading_it_continues(agent, busy_customer):
+    params = {"ref": "userId:busy-1", "offset": "50"}
+    alone = agent.get("/profile/timeline", params, **HTMX).content.decode()
+    day = re.search(r'<h3 class="day-heading"><time datetime="([^"]+)"', alone).group(1)
+    continued = agent.get("/profile/timeline", {**params, "day": day}, **HTMX).content.decode()
+    first_group = continued[: continued.index('<ol class="events">')]
+    assert ", continued</h3>" in first_group
+    assert f'<time datetime="{day}">' not in first_group
+
+
+def test_reaching_the_10000_event_window_says_so(agent, stub_client):
+    from profileviewer.client import Event
+
+    event = Event.from_json(
+        {
+            "eventId": "e",
+            "eventAction": "page_viewed",
+            "eventTime": timezone.now().isoformat(),
+            "rawData": {"properties": {}},
+        }
+    )
+    stub_client(
+        events=lambda ref, query, *, offset, size, fresh: EventPage(
+            (event,) * size, offset, size, None
+        )
+    )
+    html = agent.get("/profile/timeline", {"ref": JOE, "offset": "9950"}, **HTMX).content.decode()
+    assert "10,000-event window reached" in html
+    assert 'class="more"' not in html
+
+
+def test_a_failing_next_page_shows_its_error_in_place_and_can_retry(agent, stub_client):
+    stub_client(RateLimitError("slow", request_id="req-9", retry_after=1))
+    html = agent.get("/profile/timeline", {"ref": JOE, "offset": "50"}, **HTMX).content.decode()
+    assert html.lstrip().startswith('<li class="more more-error"')
+    assert 'hx-trigger="load delay:1s"' in html and "req-9" in html
+
+
+# --- Live updates ---------------------------------------------------------------------------
+
+
+def test_live_polling_starts_from_the_newest_event_shown(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    poller = re.search(r'<div class="live-poller" hx-get="([^"]+)" hx-trigger="([^"]+)"', html)
+    assert poller.group(2) == "every 15s, pv:poll"
+    assert "since=" in poller.group(1)
+
+
+@pytest.mark.parametrize("params", [{"sort": "asc"}, {"offset": "50"}, {"end": "2020-01-01"}])
+def test_no_live_polling_when_new_events_could_not_appear_at_the_top(agent, upstream, params):
+    html = agent.get("/profile/timeline", {"ref": JOE, **params}, **HTMX).content.decode()
+    assert "live-poller" not in html
+
+
+def test_live_polling_is_off_when_the_setting_is_zero(agent, upstream):
+    with override_settings(VIEWER_LIVE_POLL_SECONDS=0):
+        html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    assert "live-poller" not in html
+
+
+def test_a_poll_returns_only_newer_events_highlighted_above_the_rest(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    poll_url = re.search(r'class="live-poller" hx-get="([^"]+)"', html).group(1)
+    poll_url = poll_url.replace("&amp;", "&")
+    quiet = agent.get(poll_url, **HTMX).content.decode()
+    assert "live-new" not in quiet and "live-poller" in quiet
+    add_events(
+        upstream["joe"],
+        [
+            NewEvent(
+                "added_to_cart", timezone.now(), {"name": "Wellies", "price": 45, "currency": "GBP"}
+            )
+        ],
+    )
+    fresh = agent.get(poll_url, **HTMX).content.decode()
+    assert '<ol class="days live-new" aria-label="New events">' in fresh
+    assert "Wellies · £45.00" in fresh
+    assert fresh.count('<li class="event">') == 1
+    next_since = re.search(r"since=([^\"&]+)", fresh).group(1)
+    assert next_since not in poll_url
+
+
+def test_a_failing_poll_stops_polling_with_the_htmx_stop_status(agent, stub_client):
+    stub_client(UnavailableError("down", request_id="req-live"))
+    since = timezone.now().isoformat()
+    response = agent.get("/profile/timeline", {"ref": JOE, "since": since}, **HTMX)
+    assert response.status_code == 286
+    assert "live updates paused" in response.content.decode()
+
+
+def test_a_forged_since_value_stops_polling_quietly(agent, db):
+    response = agent.get("/profile/timeline", {"ref": JOE, "since": "<script>"}, **HTMX)
+    assert response.status_code == 286
+    assert "<script>" not in response.content.decode()
