@@ -80,7 +80,7 @@ class SingleFlight:
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
 
-    def do(self, key: str, fn: Callable[[], Any], *, wait: float) -> tuple[Any, bool]:
+    def do[T](self, key: str, fn: Callable[[], T], *, wait: float) -> tuple[T, bool]:
         """``(result, shared)``: shared is True when another caller's call answered."""
         with self._lock:
             flight = self._flights.get(key)
@@ -106,7 +106,8 @@ class SingleFlight:
                 # collect all their tracebacks.
                 raise copy.copy(flight.error)
             raise UnavailableError("The Profiles API call failed.")
-        return flight.result, True
+        result: T = flight.result
+        return result, True
 
     def clear(self) -> None:
         with self._lock:

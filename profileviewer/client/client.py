@@ -447,7 +447,7 @@ def _parsed[R](parse: Callable[[Any], R], body: Any, request_id: str | None) -> 
 def _profiles(body: Any, ref: ProfileRef) -> list[Any]:
     """The profiles in a traits/meta answer: one object, or ``{"data": [...]}`` (PAPI-14)."""
     if isinstance(body, dict) and isinstance(body.get("data"), list) and "id" not in body:
-        items = body["data"]
+        items: list[Any] = body["data"]
         if not items:
             raise NotFoundError(code="not_found")
         return items

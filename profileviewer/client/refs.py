@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal
 from urllib.parse import quote
 
 from profileviewer.client.errors import ProfileRefError
@@ -78,7 +78,7 @@ class ProfileRef:
                 "A profile reference looks like userId:…, email:… or id:….",
                 code="bad_reference",
             )
-        return cls(cast(IdType, id_type), value.strip())
+        return cls(id_type, value.strip())
 
     @classmethod
     def from_lookup(cls, text: str) -> ProfileRef:
@@ -92,7 +92,7 @@ class ProfileRef:
         text = text.strip()
         prefix, sep, rest = text.partition(":")
         if sep and prefix in ID_TYPES:
-            return cls(cast(IdType, prefix), rest.strip())
+            return cls(prefix, rest.strip())
         if "@" in text:
             return cls("email", text)
         if _is_uuid(text):

@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from importlib.metadata import version
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,7 +30,7 @@ from profileviewer.client.errors import (
 
 logger = logging.getLogger("profileviewer.client")
 
-USER_AGENT = f"ProfileViewer/{profileviewer.__version__} (+python-requests/{requests.__version__})"
+USER_AGENT = f"ProfileViewer/{profileviewer.__version__} (+python-requests/{version('requests')})"
 READ_CHUNK = 64 * 1024
 # Enough connections for a gthread worker's threads all calling at once.
 POOL_SIZE = 64

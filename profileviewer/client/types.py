@@ -306,7 +306,8 @@ def data_list(body: Any, *, what: str) -> list[Any]:
     """The ``data`` list of a ``{"data": [...]}`` body (PAPI-4, 14, 16)."""
     if not isinstance(body, Mapping) or not isinstance(body.get("data"), list):
         raise ProtocolError(f"The Profiles API sent {what} without a data list.")
-    return body["data"]
+    items: list[Any] = body["data"]
+    return items
 
 
 def scroll_id_of(body: Mapping[str, Any]) -> str | None:
