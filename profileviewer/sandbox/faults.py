@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from profileviewer.sandbox.errors import INTERNAL, RATE_LIMIT, SandboxError, invalid_request
 
@@ -140,7 +140,7 @@ def _drip(body: bytes, total_ms: float) -> Iterator[bytes]:
         yield body[start : start + size]
 
 
-def shape_response(plan: FaultPlan, response: HttpResponse) -> HttpResponse:
+def shape_response(plan: FaultPlan, response: HttpResponse) -> HttpResponseBase:
     """Corrupt or slow down a finished response as planned."""
     if _happens(plan.malformed_rate):
         body = response.content

@@ -16,7 +16,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.common import no_append_slash
 from django.views.decorators.csrf import csrf_exempt
 
@@ -38,6 +38,7 @@ MAX_REQUEST_BYTES = 1_048_576
 TENANT_KWARGS = ("client_id", "account_id", "brand_id")
 
 View = Callable[..., HttpResponse]
+Endpoint = Callable[..., HttpResponseBase]
 
 
 def _check_method(request: HttpRequest) -> None:
@@ -110,7 +111,7 @@ def _rate_limit(token: str) -> None:
         )
 
 
-def _serve(view: View, request: HttpRequest, args: Any, kwargs: Any, api: bool) -> HttpResponse:
+def _serve(view: View, request: HttpRequest, args: Any, kwargs: Any, api: bool) -> HttpResponseBase:
     _check_method(request)
     _check_size(request)
     if not api:
@@ -123,10 +124,11 @@ def _serve(view: View, request: HttpRequest, args: Any, kwargs: Any, api: bool) 
     return faults.shape_response(plan, view(request, *args, **kwargs))
 
 
-def _endpoint(view: View, *, api: bool) -> View:
+def _endpoint(view: View, *, api: bool) -> Endpoint:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         request_id = str(uuid.uuid4())
+        response: HttpResponseBase
         try:
             response = _serve(view, request, args, kwargs, api)
         except SandboxError as error:
@@ -145,11 +147,11 @@ def _endpoint(view: View, *, api: bool) -> View:
     return csrf_exempt(no_append_slash(wrapper))
 
 
-def api_endpoint(view: View) -> View:
+def api_endpoint(view: View) -> Endpoint:
     """A Profiles API endpoint: every check, from the method to the injected faults."""
     return _endpoint(view, api=True)
 
 
-def public_endpoint(view: View) -> View:
+def public_endpoint(view: View) -> Endpoint:
     """A sandbox page without auth (the OpenAPI document, product images, unknown paths)."""
     return _endpoint(view, api=False)

@@ -116,8 +116,9 @@ def parse_event_filter(params: QueryDict) -> EventFilter:
         for action in (part.strip() for part in params.get("exclude", "").split(","))
         if action
     )
-    start = parse_time("start", params["start"]) if params.get("start") else None
-    end = parse_time("end", params["end"]) if params.get("end") else None
+    start_text, end_text = params.get("start"), params.get("end")
+    start = parse_time("start", start_text) if start_text else None
+    end = parse_time("end", end_text) if end_text else None
     sort = params.get("sort", "desc")
     if sort not in ("asc", "desc"):
         raise validation_error(f"sort must be asc or desc, got {sort!r}.")

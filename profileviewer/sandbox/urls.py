@@ -13,7 +13,8 @@ from profileviewer.sandbox import views
 
 
 class ProfileRefConverter:
-    regex = ".*"
+    # [\s\S], not ".", so a percent-encoded newline in an id still reaches the view.
+    regex = r"[\s\S]*"
 
     def to_python(self, value: str) -> str:
         return value
@@ -37,5 +38,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(
         f"{TENANT}/<profile_ref:ref>/external_ids", views.external_ids, name="sandbox-external-ids"
     ),
-    re_path(r"^(?P<path>.*)$", views.unknown_path, name="sandbox-unknown"),
+    re_path(r"^(?P<path>[\s\S]*)$", views.unknown_path, name="sandbox-unknown"),
 ]

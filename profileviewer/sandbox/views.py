@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
@@ -92,15 +93,24 @@ def external_ids(request: HttpRequest, ref: str) -> HttpResponse:
     return json_response({"data": [external_id_object(identity) for identity in identities]})
 
 
-def _listing_position(scroll_id: str) -> tuple[datetime | None, uuid.UUID] | bool | None:
-    """The keyset position a scrollId carries; False once the listing is exhausted."""
+@dataclass(frozen=True)
+class _ListingPosition:
+    """Where a scrollId says the listing stands: after a profile, or at its end."""
+
+    after: tuple[datetime | None, uuid.UUID] | None = None
+    exhausted: bool = False
+
+
+def _listing_position(scroll_id: str | None) -> _ListingPosition:
+    if not scroll_id:
+        return _ListingPosition()
     payload = decode_cursor(scroll_id)
     if payload.get("end") is True:
-        return False
+        return _ListingPosition(exhausted=True)
     try:
         moment = payload["t"]
         last_activity = None if moment is None else datetime.fromisoformat(str(moment))
-        return last_activity, uuid.UUID(str(payload["id"]))
+        return _ListingPosition(after=(last_activity, uuid.UUID(str(payload["id"]))))
     except (KeyError, ValueError):
         raise validation_error("scrollId is not valid.") from None
 
@@ -110,8 +120,8 @@ def profile_list(request: HttpRequest) -> HttpResponse:
     """All profiles, most recently active first, by scrollId (PAPI-4)."""
     size = parse_page(request.GET, with_from=False).size
     scroll_id = request.GET.get("scrollId")
-    position = _listing_position(scroll_id) if scroll_id else None
-    profiles = [] if position is False else queries.profile_page(position or None, size)
+    position = _listing_position(scroll_id)
+    profiles = [] if position.exhausted else queries.profile_page(position.after, size)
     if profiles:
         last = profiles[-1]
         moment = last.last_activity_time.isoformat() if last.last_activity_time else None

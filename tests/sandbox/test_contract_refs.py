@@ -99,3 +99,16 @@ def test_an_unknown_profile_is_not_found(api, ref):  # PAPI-20
 def test_validation_comes_before_look_up(api):  # PAPI-2, PAPI-11
     response = api.profile("userId:nobody", "events", params={"size": "0"})
     assert_error(response, 400, "validation_error")
+
+
+@pytest.mark.parametrize("raw_segment", ["userId:a%0Ab", "%0A", "userId:%0D%0A", "email:%00"])
+def test_control_characters_in_a_reference_get_json_answers(api, raw_segment):  # PAPI-2, PAPI-10
+    response = api.raw_profile(raw_segment, "meta")
+    assert response.status_code in {400, 404}
+    assert response.headers["Content-Type"] == "application/json"
+    uuid.UUID(response.headers["x-amzn-RequestId"])
+
+
+def test_a_newline_in_an_unknown_path_is_still_a_json_404(api):  # PAPI-10
+    response = api.call(f"{api.root}/nothing%0Ahere")
+    assert_error(response, 404, "not_found")

@@ -178,3 +178,12 @@ def test_a_chunked_body_over_one_megabyte_is_413(client, joe):  # PAPI-8
 def test_a_content_length_that_is_not_a_number_is_an_invalid_request(client, joe):  # PAPI-8
     response = _traits_via_wsgi(client, b"", CONTENT_LENGTH="lots", CONTENT_TYPE="application/json")
     assert "Content-Length" in assert_error(response, 400, "invalid_request_error")
+
+
+def test_the_sandbox_root_points_to_its_document_and_listing(api):
+    response = api.call(f"{api.root}/", replace_headers=True)
+    assert response.status_code == 200
+    uuid.UUID(response.headers["x-amzn-RequestId"])
+    body = response.json()
+    assert body["openapi"] == f"{api.root}/openapi.json"
+    assert body["profiles"] == f"{api.root}/{{clientId}}/{{accountId}}/{{brandId}}/v1/profiles"
