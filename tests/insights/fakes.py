@@ -30,9 +30,10 @@ ALL_EVENTS = EventQuery()
 
 
 def event(action: str, when: datetime, **properties: Any) -> Event:
+    event_id = str(uuid.UUID(int=next(_ids)))
     return Event(
         profile_id="p-1",
-        event_id=str(uuid.UUID(int=next(_ids))),
+        event_id=event_id,
         action=action,
         name=action.replace("_", " ").title(),
         event_time=when,
@@ -40,7 +41,7 @@ def event(action: str, when: datetime, **properties: Any) -> Event:
         source="SEGMENT_API",
         properties=properties,
         context={},
-        raw={},
+        raw={"eventId": event_id, "eventTime": when.isoformat(), "eventAction": action},
     )
 
 

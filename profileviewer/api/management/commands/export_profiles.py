@@ -1,0 +1,105 @@
+"""``manage.py export_profiles --out FILE``: every profile (and events) for model training.
+
+Exit codes: 0 done; 1 the Profiles API failed (checkpoint kept, ``--resume`` continues);
+2 bad usage or an unwritable path; 130 interrupted by Ctrl-C or SIGTERM (checkpoint kept).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import threading
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.dateparse import parse_date, parse_datetime
+
+from profileviewer.client.client import ProfilesClient
+from profileviewer.client.config import ClientConfig
+from profileviewer.export import ExportError, ExportOptions, run_export
+from profileviewer.export.progress import ProgressBar
+
+
+def parse_since(text: str) -> datetime:
+    """A date (midnight UTC) or an ISO 8601 datetime (UTC when it has no zone)."""
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = parse_date(text)
+            moment = datetime.combine(day, time(0)) if day else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise CommandError(
+            f"--since must be a date or an ISO 8601 datetime, not {text!r}.", returncode=2
+        )
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def export_client() -> ProfilesClient:
+    """A client that takes only ``EXPORT_RATE_SHARE`` of the shared rate budget."""
+    config = dataclasses.replace(
+        ClientConfig.from_settings(), rate_share=float(settings.EXPORT_RATE_SHARE)
+    )
+    return ProfilesClient(config)
+
+
+class Command(BaseCommand):
+    help = "Export every profile (optionally with events) to JSON Lines or CSV, resumably."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--out", required=True, type=Path, help="the file to write")
+        parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+        parser.add_argument(
+            "--with-events", action="store_true", help="include each profile's events"
+        )
+        parser.add_argument(
+            "--since", help="with --with-events: only events after this date or datetime"
+        )
+        parser.add_argument(
+            "--resume", action="store_true", help="continue an interrupted export of FILE"
+        )
+        parser.add_argument("--total", type=int, help="expected profile count, for the ETA")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        since = parse_since(options["since"]) if options["since"] else None
+        if since is not None and not options["with_events"]:
+            raise CommandError("--since filters events: add --with-events.", returncode=2)
+        export = ExportOptions(
+            out=options["out"].expanduser().absolute(),
+            format=options["format"],
+            with_events=options["with_events"],
+            since=since,
+        )
+        stop = threading.Event()
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def request_stop(signum: int, frame: Any) -> None:
+            stop.set()
+            # A second Ctrl-C is impatient: let it interrupt at once.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        for sig in previous:
+            signal.signal(sig, request_stop)
+        # The raw stream under Django's OutputWrapper: the bar redraws one line with "\r".
+        bar = ProgressBar(self.stderr._out, total=options["total"])
+        try:
+            result = run_export(
+                export_client(), export, resume=options["resume"], progress=bar, stop=stop
+            )
+        except ExportError as error:
+            bar.finish()
+            raise CommandError(str(error), returncode=error.exit_code) from None
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        bar.finish()
+        rate = (result.profiles - result.resumed_from) / max(result.seconds, 1e-6)
+        resumed = f", resumed at {result.resumed_from:,}" if result.resumed_from else ""
+        self.stdout.write(
+            f"Exported {result.profiles:,} profiles and {result.events:,} events to "
+            f"{result.path} in {result.seconds:.1f} s ({rate:,.1f} profiles/s{resumed})."
+        )
