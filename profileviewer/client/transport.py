@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from http.cookiejar import DefaultCookiePolicy
 from importlib.metadata import version
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +44,9 @@ def new_session() -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
+    # One session serves every thread and tenant: a cookie set by one answer must not ride
+    # along with the next request.
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     return session
 
 

@@ -13,6 +13,7 @@ from profileviewer.client import (
     NotFoundError,
     ProfileRef,
     ProfilesClient,
+    ProtocolError,
     RateLimitError,
     TokenBucket,
     ValidationError,
@@ -280,3 +281,32 @@ def test_get_client_is_one_per_process_and_follows_settings(hostile):
         assert moved.config.base_url == hostile.url
         assert moved._session is first._session  # the pool survives a rebuild
     assert get_client().config == first.config
+
+
+def test_a_client_with_half_the_share_leaves_half_the_burst(hostile, client_for):
+    hostile.will(ok(JOE))
+    export = client_for(rate_limit=0.001, rate_burst=4, rate_share=0.5, call_budget=0.2)
+    export.traits(ProfileRef("userId", "a"))
+    export.traits(ProfileRef("userId", "b"))
+    with pytest.raises(RateLimitError):
+        export.traits(ProfileRef("userId", "c"))
+    assert len(hostile.requests) == 2
+
+
+def test_an_unexpected_failure_inside_the_client_still_ends_as_an_intilery_error(hostile):
+    class BrokenLimiter:
+        def try_acquire(self, reserve: float = 0.0) -> float:
+            raise RuntimeError("bug")
+
+    client = ProfilesClient(make_config(hostile.url), limiter=BrokenLimiter())
+    with pytest.raises(ProtocolError, match="failed unexpectedly"):
+        client.traits(REF)
+    assert client.stats()["errors"] == 1
+
+
+def test_cookies_from_one_answer_are_not_sent_with_the_next(hostile, client_for):
+    hostile.will(ok(JOE, headers={"Set-Cookie": "session=tenant-a; Path=/"}))
+    client = client_for(cache_ttl=0)
+    client.traits(REF)
+    client.traits(REF)
+    assert "Cookie" not in hostile.requests[1]["headers"]
