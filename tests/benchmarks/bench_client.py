@@ -9,6 +9,9 @@ limit off, SANDBOX_FAULT_LATENCY_MS=20) and prints:
   stricter comparison, since a bare `requests.get` opens a new connection each time;
 - cached-call latency p50 with the local-memory cache (target < 0.5 ms) and with the Redis
   cache (target < 2 ms; BENCH_REDIS_URL, default redis://127.0.0.1:6379/11);
+- the client's own cost per uncached call with the network taken out: p50 difference to a
+  pooled `Session.get().json()` against a zero-latency stub upstream in another process
+  (the 20 ms sandbox runs are dominated by its latency and by noise from a shared machine);
 - upstream calls made when 50 threads ask for the same profile at once (target 1), with the
   local cache and with Redis (single flight plus the cross-process lock), from
   `client.stats()`.
@@ -189,6 +192,81 @@ def bench_overhead(calls: int) -> None:
     )
 
 
+STUB_SERVER = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+body = sys.stdin.buffer.read()
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", "stub-request")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+print("ready", flush=True)
+server.serve_forever()
+"""
+
+
+def bench_client_cost(pairs: int) -> None:
+    """The client's own work per uncached call, against a stub that answers at once."""
+    import json
+    from dataclasses import replace
+
+    import requests
+
+    from profileviewer.client import ProfileRef, ProfilesClient, TokenBucket, get_client
+
+    ref = ProfileRef("userId", "qrc-117322")
+    body = json.dumps(get_client().traits(ref)[0].raw).encode()
+    port = free_port()
+    stub = subprocess.Popen(
+        [sys.executable, "-c", STUB_SERVER, str(port)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert stub.stdin is not None and stub.stdout is not None
+    stub.stdin.write(body)
+    stub.stdin.close()
+    stub.stdout.readline()
+    try:
+        config = replace(get_client().config, base_url=f"http://127.0.0.1:{port}")
+        client = ProfilesClient(config, limiter=TokenBucket(1e9, 10**9))
+        url = f"{config.base_url}{config.tenant_path}/profiles/{ref.path_segment()}/traits"
+        headers = {"auth-token": TOKEN, "content-type": "application/json"}
+        session = requests.Session()
+        plain: list[float] = []
+        ours: list[float] = []
+        for index in range(pairs + 50):
+            started = time.perf_counter()
+            session.get(url, headers=headers, timeout=5).json()
+            middle = time.perf_counter()
+            client.traits(ref, fresh=True)
+            ended = time.perf_counter()
+            if index >= 50:  # after warm-up
+                plain.append(middle - started)
+                ours.append(ended - middle)
+        difference = statistics.median(ours) - statistics.median(plain)
+        print(
+            f"Client's own cost, zero-latency stub ({pairs} pairs): pooled session p50 "
+            f"{ms(pct(plain, 0.5))}, client p50 {ms(pct(ours, 0.5))}, difference "
+            f"{difference * 1e6:.0f} us per call"
+        )
+    finally:
+        stub.terminate()
+        stub.wait(timeout=5)
+
+
 def bench_cached(label: str, client: Any, count: int, target_ms: float) -> None:
     from profileviewer.client import ProfileRef
 
@@ -260,6 +338,7 @@ def main() -> None:
         from profileviewer.client import ClientConfig, ProfileRef, ProfilesClient, get_client
 
         bench_overhead(args.calls)
+        bench_client_cost(5 * args.calls)
         bench_cached("local-memory cache", get_client(), args.cached, 0.5)
 
         redis.Redis.from_url(REDIS_URL).ping()
