@@ -1,5 +1,6 @@
 """The client over real HTTP against the sandbox (pytest-django's live server)."""
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -233,3 +234,16 @@ def test_paging_past_the_window_is_refused_before_reaching_the_sandbox(client, j
     with pytest.raises(ValidationError):
         client.events(ProfileRef("userId", "qrc-117322"), offset=9_950, size=100)
     assert client.stats()["calls"] == 0
+
+
+def test_the_sandboxs_own_429_is_waited_out_when_its_retry_after_fits(client, joe):  # PAPI-7
+    ref = ProfileRef("userId", "qrc-117322")
+    with override_settings(SANDBOX_RATE_LIMIT=2, SANDBOX_RATE_BURST=2):
+        client.traits(ref, fresh=True)
+        client.traits(ref, fresh=True)
+        started = time.monotonic()
+        [traits] = client.traits(ref, fresh=True)  # 429, Retry-After: 1, then served
+    assert traits.first_name == "Joe"
+    assert time.monotonic() - started >= 1.0
+    assert client.stats()["rate_limited"] == 1
+    assert client.stats()["retries"] == 1
