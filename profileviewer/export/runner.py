@@ -30,8 +30,9 @@ from profileviewer.client import IntileryError, NotFoundError, ProfileRef, Trait
 from profileviewer.export.records import Format, header, profile_events, render
 
 CHECKPOINT_VERSION = 1
-# Enough parallel event reads to keep a rate-limited upstream busy through its latency.
-DEFAULT_WORKERS = 4
+# Parallel event reads, enough to keep the upstream busy through its latency; the shared
+# rate limiter, not this number, caps the request rate.
+DEFAULT_WORKERS = 8
 
 
 class ExportError(Exception):

@@ -176,9 +176,17 @@ def profile_summary(
     """Signals and churn risk for a customer (merged across profiles for an email ref)."""
     now = now or timezone.now()
     since = now - WINDOW
+    # Ask upstream from the start of that minute, so the same query (and its cached pages)
+    # serves every summary within the minute; the exact window is applied below.
+    query_start = since.replace(second=0, microsecond=0)
 
     def window(action: str) -> list[Event]:
-        return all_events(client, ref, EventQuery(include=action, start=since), fresh=fresh)
+        query = EventQuery(include=action, start=query_start)
+        return [
+            event
+            for event in all_events(client, ref, query, fresh=fresh)
+            if since < event.event_time <= now
+        ]
 
     # Five independent upstream reads: run them side by side so the summary costs about one
     # round trip, not five. The first error raised is the one the caller sees.
@@ -189,10 +197,10 @@ def profile_summary(
         opened_f = pool.submit(window, "email_opened")
         clicked_f = pool.submit(window, "email_clicked")
         metas = metas_f.result()
-        orders = [o for o in orders_f.result() if o.event_time <= now]
-        sent = [e for e in sent_f.result() if e.event_time <= now]
-        opened = [e for e in opened_f.result() if e.event_time <= now]
-        clicked = [e for e in clicked_f.result() if e.event_time <= now]
+        orders = orders_f.result()
+        sent = sent_f.result()
+        opened = opened_f.result()
+        clicked = clicked_f.result()
 
     activity = [m.last_activity_time for m in metas if m.last_activity_time is not None]
     last_activity = max(activity, default=None)

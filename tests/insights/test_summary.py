@@ -145,7 +145,27 @@ def test_it_asks_upstream_only_for_the_actions_and_window_it_needs():
         "email_opened",
         "email_clicked",
     }
-    assert all(q.start == ago(days=90) for q in queries)
+    assert all(q.start == ago(days=90).replace(second=0, microsecond=0) for q in queries)
+
+
+def test_summaries_within_the_same_minute_ask_upstream_the_same_queries():
+    client = FakeClient([], [meta(last_activity=ago(days=1))])
+    profile_summary(client, JOE, now=NOW + timedelta(seconds=5))
+    profile_summary(client, JOE, now=NOW + timedelta(seconds=40))
+    starts = {q.start for kind, q in client.calls if kind == "events"}
+    assert len(starts) == 1
+
+
+def test_an_order_just_outside_the_90_day_window_is_not_counted_even_if_fetched():
+    exact = NOW + timedelta(seconds=30)
+    client = FakeClient(
+        [
+            ordered(exact - timedelta(days=90, seconds=10), "A"),
+            ordered(exact - timedelta(days=1), "B"),
+        ],
+        [meta(last_activity=ago(days=1))],
+    )
+    assert profile_summary(client, JOE, now=exact).orders_90d == 1
 
 
 def test_an_unknown_profile_raises_not_found():

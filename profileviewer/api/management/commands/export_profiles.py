@@ -41,8 +41,10 @@ def parse_since(text: str) -> datetime:
 
 def export_client() -> ProfilesClient:
     """A client that takes only ``EXPORT_RATE_SHARE`` of the shared rate budget."""
+    # No response cache: an export reads each page once, and caching would only push the
+    # agents' entries out (or fill Redis).
     config = dataclasses.replace(
-        ClientConfig.from_settings(), rate_share=float(settings.EXPORT_RATE_SHARE)
+        ClientConfig.from_settings(), rate_share=float(settings.EXPORT_RATE_SHARE), cache_ttl=0
     )
     return ProfilesClient(config)
 
