@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from profileviewer.sandbox.models import Event
@@ -24,8 +25,21 @@ from profileviewer.sandbox.models import Event
 # (profile id, event id, action, event time, received time, source, rawData) in Python types.
 EventTuple = tuple[uuid.UUID, uuid.UUID, str, datetime, datetime, str, dict[str, Any]]
 
-_FIELDS = ("profile", "event_id", "event_action", "event_time", "received_time", "source")
-_FIELDS += ("raw_data",)
+_FIELDS = (
+    "profile",
+    "event_id",
+    "event_action",
+    "event_time",
+    "received_time",
+    "source",
+    "raw_data",
+)
+
+
+def _column(name: str) -> str:
+    field = Event._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
 
 
 def _sqlite_datetime(moment: datetime) -> str:
@@ -58,7 +72,7 @@ def insert_event_params(connection: BaseDatabaseWrapper, params: Sequence[tuple[
         return
     quote = connection.ops.quote_name
     table = quote(Event._meta.db_table)
-    columns = ", ".join(quote(Event._meta.get_field(name).column) for name in _FIELDS)
+    columns = ", ".join(quote(_column(name)) for name in _FIELDS)
     if connection.vendor == "sqlite":
         placeholders = ", ".join(["%s"] * len(_FIELDS))
         # Table and column names come from the model, never from input.

@@ -215,7 +215,7 @@ def _email_calendar() -> tuple[EmailCampaign, ...]:
     # About two campaigns a week for 18 months, on a fixed schedule (its own RNG, not the
     # seed's: the calendar is the brand's, shared by every data set).
     rng = random.Random(20240101)
-    campaigns = []
+    campaigns: list[EmailCampaign] = []
     age_days = HISTORY_DAYS - 2.0
     week = 0
     while age_days > 1.5:
@@ -243,7 +243,7 @@ def _sms_calendar() -> tuple[SmsCampaign, ...]:
         "Northwind: your exclusive member offer ends Sunday. Reply STOP to opt out",
     )
     rng = random.Random(20240202)
-    campaigns = []
+    campaigns: list[SmsCampaign] = []
     age_days = HISTORY_DAYS - 10.0
     while age_days > 3:
         age_ms = int(age_days * MS_PER_DAY) + rng.randrange(MS_PER_HOUR)

@@ -9,15 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import IO
 
 from django.core.management.base import OutputWrapper
-
-
-class _Stream(Protocol):
-    def write(self, text: str, /, **options: str) -> object: ...
-    def flush(self) -> object: ...
-    def isatty(self) -> bool: ...
 
 
 def _duration(seconds: float) -> str:
@@ -31,7 +25,7 @@ class ProgressBar:
 
     def __init__(
         self,
-        stream: _Stream,
+        stream: IO[str] | OutputWrapper,
         *,
         width: int = 30,
         quiet_seconds: float = 1.0,
@@ -47,7 +41,6 @@ class ProgressBar:
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         # A management command's OutputWrapper ends every write with a newline unless told
         # otherwise, which would defeat the carriage-return redraw.
-        self._write_options = {"ending": ""} if isinstance(stream, OutputWrapper) else {}
         self.drawn = False
         self.last_line = self.started
 
@@ -65,7 +58,12 @@ class ProgressBar:
         )
 
     def _write(self, text: str) -> None:
-        self.stream.write(text, **self._write_options)
+        if isinstance(self.stream, OutputWrapper):
+            # A command's OutputWrapper ends every write with a newline unless told not to,
+            # which would defeat the carriage-return redraw.
+            self.stream.write(text, ending="")
+        else:
+            self.stream.write(text)
 
     def __call__(self, done: int, total: int, events: int, total_events: int) -> None:
         now = self.clock()

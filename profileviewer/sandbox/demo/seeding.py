@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from multiprocessing.pool import AsyncResult
 from typing import Any
 
+import django
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -149,7 +150,10 @@ def build_rows(person: Person, journey: Journey, now: datetime) -> tuple[Profile
     rows: list[EventTuple] = []
     pid = profile.id
     for new in journey.events:
-        event_id = new.event_id or uuid.uuid4()
+        if new.event_id is None:
+            # Kept on the event, so the summary below names the same id.
+            new.event_id = uuid.uuid4()
+        event_id = new.event_id
         raw = store.build_raw_data(profile, new, event_id)
         if new.action == "identify":
             # An identify call carries the traits it sets (docs/demo-data.md).
@@ -253,9 +257,11 @@ def _built_chunks(
         for people in chunks:
             yield build_chunk(people, now, vendor)
         return
-    # fork: the workers need the configured Django settings and models, no connection.
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers) as pool:
+    # spawn, not fork: the caller may have threads (a test server) or an open database
+    # connection, which a forked child would inherit. The workers set Django up from the
+    # same DJANGO_SETTINGS_MODULE and never touch the database.
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(workers, initializer=django.setup) as pool:
         pending: deque[AsyncResult[BuiltChunk]] = deque()
         for people in chunks:
             pending.append(pool.apply_async(_build_chunk_task, ((people, now, vendor),)))
