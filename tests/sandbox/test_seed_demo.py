@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.base import OutputWrapper
 
 from profileviewer.sandbox import store
 from profileviewer.sandbox.demo import plan_people, seed
@@ -523,3 +524,26 @@ def test_progress_stays_quiet_for_a_quick_seed():
     clock.now = 0.4
     bar(300, 300, 50_000, 50_000)
     assert stream.getvalue() == ""
+
+
+def test_progress_draws_nothing_for_a_run_done_by_its_first_report():
+    stream, clock = _Stream(tty=False), _Clock()
+    bar = ProgressBar(stream, clock=clock)
+    clock.now = 1.3
+    bar(40, 40, 3_000, 3_000)
+    assert stream.getvalue() == ""
+
+
+def test_progress_through_a_command_stderr_is_plain_and_stays_on_one_line():
+    out = _Stream(tty=True)
+    wrapper = OutputWrapper(out)
+    wrapper.style_func = lambda text: f"<red>{text}</red>"
+    clock = _Clock()
+    bar = ProgressBar(wrapper, clock=clock)
+    clock.now = 2.0
+    bar(10, 100, 1_000, 10_000)
+    clock.now = 3.0
+    bar(20, 100, 2_000, 10_000)
+    assert "<red>" not in out.getvalue()
+    assert "\n" not in out.getvalue()
+    assert out.getvalue().count("\r") == 2

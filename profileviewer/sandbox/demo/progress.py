@@ -1,8 +1,8 @@
 """A progress bar for long seeds: count/total, rate and ETA, on stderr.
 
 On a terminal it redraws one line with `\\r`; in a log (not a TTY) it writes a full line
-now and then, so CI output stays readable. Nothing is drawn for runs shorter than
-`quiet_seconds`: the default data set seeds too fast to need one.
+now and then, so CI output stays readable. Nothing is drawn for a run that finishes within
+`quiet_seconds` or by its first report: the command's summary line is enough there.
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ from collections.abc import Callable
 from typing import IO
 
 from django.core.management.base import OutputWrapper
+
+
+def _plain(text: str) -> str:
+    return text
 
 
 def _duration(seconds: float) -> str:
@@ -61,14 +65,16 @@ class ProgressBar:
         if isinstance(self.stream, OutputWrapper):
             # A command's OutputWrapper ends every write with a newline unless told not to,
             # which would defeat the carriage-return redraw.
-            self.stream.write(text, ending="")
+            # Its stderr also paints everything red on a terminal: keep the bar plain.
+            self.stream.write(text, style_func=_plain, ending="")
         else:
             self.stream.write(text)
 
     def __call__(self, done: int, total: int, events: int, total_events: int) -> None:
         now = self.clock()
         finished = done >= total
-        if now - self.started < self.quiet_seconds and not (finished and self.drawn):
+        if not self.drawn and (finished or now - self.started < self.quiet_seconds):
+            # Quick runs show no bar at all: the command's summary line says it all.
             return
         if self.tty:
             self._write(
