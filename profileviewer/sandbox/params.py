@@ -41,6 +41,9 @@ def parse_ref(segment: str) -> Ref:
         raise validation_error(BAD_PROFILE_REF)
     if len(value) > MAX_ID_LENGTH:
         raise validation_error(f"id is too long: at most {MAX_ID_LENGTH} characters.")
+    if "\x00" in value:
+        # No stored id can hold a NUL (PostgreSQL text refuses it), so it names no profile.
+        raise not_found()
     if id_type == "id":
         try:
             value = str(uuid.UUID(value))
@@ -116,6 +119,9 @@ def parse_event_filter(params: QueryDict) -> EventFilter:
         for action in (part.strip() for part in params.get("exclude", "").split(","))
         if action
     )
+    if "\x00" in (include or "") or any("\x00" in action for action in exclude):
+        # Event actions are snake_case words; PostgreSQL would refuse a NUL outright.
+        raise validation_error("include and exclude must be event actions such as page_viewed.")
     start_text, end_text = params.get("start"), params.get("end")
     start = parse_time("start", start_text) if start_text else None
     end = parse_time("end", end_text) if end_text else None

@@ -239,3 +239,8 @@ def test_quotes_backslashes_and_unicode_survive_in_events(api):  # PAPI-17
     assert event["email"] == "zoë@example.com"
     assert event["rawData"]["properties"]["title"] == 'Café "Zoë" \\ ✓'
     assert event["rawData"]["properties"]["emoji"] == "🛒"
+
+
+@pytest.mark.parametrize("params", [{"include": "page\x00viewed"}, {"exclude": "a,\x00"}])
+def test_a_nul_in_an_action_filter_is_a_validation_error(api, joe, params):  # PAPI-13
+    assert_error(api.events("userId:qrc-117322", **params), 400, "validation_error")

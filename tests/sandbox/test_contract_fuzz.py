@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 from profileviewer.sandbox.openapi import document
 from tests.sandbox.factories import TOKEN, add_series, api_fixture, make_profile  # noqa: F401
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 schema = schemathesis.openapi.from_dict(document())
 CHECKS = [
