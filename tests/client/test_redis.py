@@ -23,6 +23,14 @@ ROOT = Path(__file__).resolve().parents[2]
 JOE = {"id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe", "firstName": "Joe"}
 
 
+@pytest.fixture
+def bucket_key():
+    """A bucket of this test's own, deleted afterwards (slow buckets live for hours)."""
+    key = f"pv:test:bucket:{uuid.uuid4().hex}"
+    yield key
+    redis_client(settings.TEST_REDIS_URL).delete(key)
+
+
 def run_processes(script: str, count: int, *args: str) -> list[dict]:
     """Start ``count`` Python processes at once and return each one's JSON output line."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -63,8 +71,8 @@ print(json.dumps({"granted": granted, "tries": tries}))
 """
 
 
-def test_two_processes_on_one_redis_bucket_never_exceed_the_burst_together():  # PAPI-7
-    key = f"pv:test:bucket:{uuid.uuid4().hex}"
+def test_two_processes_on_one_redis_bucket_never_exceed_the_burst_together(bucket_key):  # PAPI-7
+    key = bucket_key
     seconds = 1.5
     results = run_processes(BUCKET_WORKER, 2, settings.TEST_REDIS_URL, key, str(seconds))
     granted = [r["granted"] for r in results]
@@ -74,8 +82,8 @@ def test_two_processes_on_one_redis_bucket_never_exceed_the_burst_together():  #
     assert all(r["tries"] > 200 for r in results), "each alone could have emptied it"
 
 
-def test_redis_bucket_refills_at_its_rate():
-    key = f"pv:test:bucket:{uuid.uuid4().hex}"
+def test_redis_bucket_refills_at_its_rate(bucket_key):
+    key = bucket_key
     bucket = RedisTokenBucket(redis_client(settings.TEST_REDIS_URL), key, rate=20.0, burst=2)
     assert [bucket.try_acquire() for _ in range(2)] == [0, 0]
     wait = bucket.try_acquire()
@@ -84,8 +92,8 @@ def test_redis_bucket_refills_at_its_rate():
     assert bucket.try_acquire() == 0
 
 
-def test_redis_bucket_honours_a_reserve_for_a_partial_share():
-    key = f"pv:test:bucket:{uuid.uuid4().hex}"
+def test_redis_bucket_honours_a_reserve_for_a_partial_share(bucket_key):
+    key = bucket_key
     bucket = RedisTokenBucket(redis_client(settings.TEST_REDIS_URL), key, rate=0.001, burst=10)
     assert sum(bucket.try_acquire(reserve=6) == 0 for _ in range(10)) == 4
     assert sum(bucket.try_acquire() == 0 for _ in range(10)) == 6
@@ -114,6 +122,7 @@ def test_a_client_with_redis_uses_the_shared_bucket(hostile):
     key = f"pv:client:bucket:{config.key_fingerprint}"
     assert float(redis_client(settings.TEST_REDIS_URL).hget(key, "tokens")) < 1
     assert not isinstance(first._limiter, TokenBucket)
+    redis_client(settings.TEST_REDIS_URL).delete(key)
 
 
 COALESCE_WORKER = """
