@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, Traits
 from profileviewer.export.records import Format, header, profile_events, render
@@ -129,7 +129,7 @@ def _load_checkpoint(options: ExportOptions) -> Checkpoint:
     return state
 
 
-def _open_output(options: ExportOptions, resume: bool) -> tuple[Any, Checkpoint]:
+def _open_output(options: ExportOptions, resume: bool) -> tuple[BinaryIO, Checkpoint]:
     if not options.out.parent.is_dir():
         raise ExportUsageError(f"Cannot write {options.out}: {options.out.parent} is not a folder.")
     if options.out.is_dir():
@@ -137,12 +137,12 @@ def _open_output(options: ExportOptions, resume: bool) -> tuple[Any, Checkpoint]
     if resume:
         state = _load_checkpoint(options)
         try:
-            stream = options.part_path.open("r+b")
+            resumed = options.part_path.open("r+b")
         except OSError as error:
             raise ExportUsageError(f"Cannot write {options.part_path}: {error.strerror}.") from None
-        stream.truncate(state.offset)
-        stream.seek(state.offset)
-        return stream, state
+        resumed.truncate(state.offset)
+        resumed.seek(state.offset)
+        return resumed, state
     try:
         stream = options.part_path.open("wb")
     except OSError as error:

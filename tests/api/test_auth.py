@@ -114,3 +114,22 @@ def test_create_service_key_prints_a_working_key_once(api):
     key = ServiceKey.objects.get(name="reporting")
     assert key.rate_limit == 5
     assert token not in repr(key) and token not in str(key)
+
+
+def test_a_presented_key_is_never_echoed_in_responses_or_logs(api, caplog):
+    import logging
+
+    forged = api.shop_token[:-6] + "ZZZZZZ"
+    with caplog.at_level(logging.DEBUG):
+        responses = [
+            api.get(JOE, forged),
+            api.get(JOE, api.revoked_token),
+            api.get(JOE, api.shop_token),
+            api.get(JOE + "/summary", api.shop_token),
+        ]
+    for response in responses:
+        for secret in (forged, api.revoked_token, api.shop_token):
+            assert secret not in response.text
+            assert secret not in str(response.headers)
+    for secret in (forged, api.revoked_token, api.shop_token):
+        assert secret not in caplog.text

@@ -11,7 +11,7 @@ import signal
 import threading
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -87,7 +87,7 @@ class Command(BaseCommand):
         for sig in previous:
             signal.signal(sig, request_stop)
         # The raw stream under Django's OutputWrapper: the bar redraws one line with "\r".
-        bar = ProgressBar(self.stderr._out, total=options["total"])
+        bar = ProgressBar(cast(TextIO, self.stderr._out), total=options["total"])
         try:
             result = run_export(
                 export_client(), export, resume=options["resume"], progress=bar, stop=stop

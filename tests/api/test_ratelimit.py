@@ -1,0 +1,42 @@
+"""The per-key bucket: in-process by default, in Redis (shared by every process) when configured."""
+
+import uuid
+
+import pytest
+from django.conf import settings as django_settings
+
+from profileviewer.api import ratelimit
+
+
+@pytest.fixture(autouse=True)
+def _fresh_buckets():
+    ratelimit.reset()
+    ratelimit._redis.clear()
+    yield
+    ratelimit.reset()
+    ratelimit._redis.clear()
+
+
+def test_a_bucket_allows_its_burst_then_says_how_long_to_wait():
+    name = f"key:{uuid.uuid4()}"
+    decisions = [ratelimit.take(name, rate=2, burst=3) for _ in range(4)]
+    assert [d.allowed for d in decisions] == [True, True, True, False]
+    assert 0 < decisions[-1].retry_after <= 0.5
+    assert ratelimit.retry_after_header(decisions[-1].retry_after) == "1"
+
+
+@pytest.mark.redis
+def test_with_redis_every_process_draws_from_one_bucket(settings):
+    settings.REDIS_URL = django_settings.TEST_REDIS_URL
+    name = f"key:{uuid.uuid4()}"
+    assert all(ratelimit.take(name, rate=0.1, burst=2).allowed for _ in range(2))
+    ratelimit._redis.clear()  # a new connection, as another worker process would have
+    ratelimit.reset()
+    assert not ratelimit.take(name, rate=0.1, burst=2).allowed
+
+
+def test_an_unreachable_redis_falls_back_to_limiting_in_this_process(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"
+    name = f"key:{uuid.uuid4()}"
+    assert ratelimit.take(name, rate=0.1, burst=1).allowed
+    assert not ratelimit.take(name, rate=0.1, burst=1).allowed

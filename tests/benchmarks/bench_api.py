@@ -1,0 +1,342 @@
+"""`make bench-api`: the personalization API's latency and the export's throughput.
+
+Everything runs on loopback against a temporary SQLite file seeded with the demo data set
+(`seed_demo --profiles 300`, 2 large profiles):
+
+1. Latency. The sandbox runs as its own gunicorn process (rate limit off, 20 ms injected
+   latency, like a nearby real upstream) and the app as another, pointed at it. For each
+   endpoint: p50/p99 cached (the client's cache warm) and uncached (`Cache-Control:
+   no-cache`), against the direct upstream calls that endpoint needs, made with a pooled
+   `requests.Session` the same way (sequentially, or concurrently for the summary, which
+   fetches its five reads side by side). Ratio = API p50 / direct p50.
+2. Export throughput. The sandbox restarted with its default rate limit (100/s, burst 500),
+   the export run in this process with the default client settings and
+   `EXPORT_RATE_SHARE` (0.5): profiles/s and upstream requests/s, against what the rate
+   limit allows over the same time (the bucket's free burst plus 100/s). Target >= 90 %.
+
+Bounded: `--requests N` per endpoint and mode (default 60), one export of the data set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import dataclasses
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+TOKEN = "sandbox-token"
+LATENCY_MS = 20
+TENANT = "/demo/demo/DEMO/v1"
+REFS = ["userId:qrc-117322", "email:sam.taylor@example.com", "userId:new-signup-1"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def base_env(database: Path, port: int, **extra: str) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SANDBOX_", "INTILERY_", "DJANGO_", "EXPORT_"))
+        and name != "REDIS_URL"
+    }
+    env.update(
+        SANDBOX="true",
+        DEBUG="false",
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{database}",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="profileviewer.settings",
+        PYTHONPATH=str(BASE_DIR),
+        PYTHONWARNINGS="ignore::UserWarning",
+        **extra,
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        [str(VENV_BIN / "python"), str(BASE_DIR / "manage.py"), *args],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "profileviewer.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "16",
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=BASE_DIR,
+    )
+    import requests
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p99
+
+
+def timed(call: Callable[[], None], count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def api_caller(
+    api: Any, base: str, suffix: str, headers: dict[str, str], count: int
+) -> Callable[[], None]:
+    refs = iter(REFS * (count * 2))
+
+    def call() -> None:
+        kind, _, value = next(refs).partition(":")
+        path = f"/api/v1/profiles/{kind}:{quote(value, safe='')}{suffix}"
+        response = api.get(base + path, headers=headers, timeout=10)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code} {response.text[:200]}")
+
+    return call
+
+
+def latency_phase(workdir: Path, database: Path, count: int) -> None:
+    import requests
+
+    sandbox_port, app_port = free_port(), free_port()
+    sandbox = serve(
+        base_env(
+            database,
+            sandbox_port,
+            SANDBOX_RATE_LIMIT_ENABLED="false",
+            SANDBOX_FAULT_LATENCY_MS=str(LATENCY_MS),
+        ),
+        sandbox_port,
+    )
+    app_env = base_env(
+        database,
+        app_port,
+        INTILERY_API_URL=f"http://127.0.0.1:{sandbox_port}/sandbox",
+        INTILERY_RATE_LIMIT="100000",
+        INTILERY_RATE_BURST="100000",
+    )
+    app = serve(app_env, app_port)
+    try:
+        key = manage(
+            app_env, "create_service_key", "bench", "--rate-limit", "100000", "--burst", "100000"
+        ).strip()
+        api = requests.Session()
+        api.headers["Authorization"] = f"Bearer {key}"
+        upstream = requests.Session()
+        upstream.headers.update({"auth-token": TOKEN, "content-type": "application/json"})
+        up = f"http://127.0.0.1:{sandbox_port}/sandbox{TENANT}/profiles"
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=5)
+
+        def upstream_get(ref: str, endpoint: str, params: dict[str, str] | None = None) -> None:
+            kind, _, value = ref.partition(":")
+            url = f"{up}/{kind}:{quote(value, safe='')}/{endpoint}"
+            response = upstream.get(url, params=params, timeout=10)
+            response.raise_for_status()
+
+        def direct_profile(ref: str) -> None:
+            upstream_get(ref, "meta")
+
+        def direct_recommendations(ref: str) -> None:
+            upstream_get(ref, "events", {"include": "product_viewed", "size": "100"})
+            upstream_get(ref, "events", {"include": "order_completed", "size": "100"})
+
+        def direct_summary(ref: str) -> None:
+            calls = [("meta", None)] + [
+                ("events", {"include": action, "size": "100", "start": "2000-01-01"})
+                for action in ("order_completed", "email_sent", "email_opened", "email_clicked")
+            ]
+            list(pool.map(lambda call: upstream_get(ref, *call), calls))
+
+        endpoints = {
+            "profile": ("", direct_profile),
+            "viewed-not-purchased": (
+                "/recommendations/viewed-not-purchased",
+                direct_recommendations,
+            ),
+            "summary": ("/summary", direct_summary),
+        }
+        print(
+            f"\nLatency (ms), sandbox upstream with {LATENCY_MS} ms injected latency, "
+            f"{count} requests per row, refs cycled over {len(REFS)} customers"
+        )
+        print(f"{'endpoint':22} {'mode':9} {'p50':>8} {'p99':>8} {'direct p50':>11} {'ratio':>7}")
+        for name, (suffix, direct) in endpoints.items():
+            refs = iter(REFS * count)
+            direct_p50, _ = percentiles(timed(lambda d=direct, r=refs: d(next(r)), count))
+            for mode, headers in (("uncached", {"Cache-Control": "no-cache"}), ("cached", {})):
+                call = api_caller(api, f"http://127.0.0.1:{app_port}", suffix, headers, count)
+                if mode == "cached":
+                    for _ in range(4 * len(REFS)):  # warm both gunicorn workers' caches
+                        call()
+                p50, p99 = percentiles(timed(call, count))
+                ratio = p50 / direct_p50
+                print(f"{name:22} {mode:9} {p50:8.1f} {p99:8.1f} {direct_p50:11.1f} {ratio:7.2f}")
+    finally:
+        stop(app)
+        stop(sandbox)
+
+
+def upstream_capacity(database: Path, requests_count: int = 240, threads: int = 16) -> float:
+    """Event pages per second the sandbox itself can serve here (its rate limit off): the
+    ceiling for any client on this machine, whatever the rate limit allows."""
+    import requests
+
+    port = free_port()
+    sandbox = serve(base_env(database, port, SANDBOX_RATE_LIMIT_ENABLED="false"), port)
+    try:
+        session = requests.Session()
+        session.headers.update({"auth-token": TOKEN, "content-type": "application/json"})
+        base = f"http://127.0.0.1:{port}/sandbox{TENANT}/profiles"
+        ids = [p["id"] for p in session.get(base, timeout=10).json()["data"]]
+
+        def fetch(n: int) -> None:
+            session.get(f"{base}/id:{ids[n % len(ids)]}/events", timeout=30).raise_for_status()
+
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(fetch, range(requests_count)))
+        return requests_count / (time.perf_counter() - started)
+    finally:
+        stop(sandbox)
+
+
+def report_export(client: Any, out: Path, capacity: float, label: str) -> None:
+    from profileviewer.export import ExportOptions, run_export
+
+    config = client.config
+    before = client.stats()
+    result = run_export(client, ExportOptions(out, with_events=True))
+    after = client.stats()
+    calls = after.get("calls", 0) - before.get("calls", 0)
+    limited = after.get("rate_limited", 0) - before.get("rate_limited", 0)
+    free_burst = config.rate_burst * config.rate_share
+    allowed_calls = free_burst + config.rate_limit * result.seconds
+    per_profile = calls / result.profiles
+    bound = min(allowed_calls, capacity * result.seconds)
+    print(
+        f"\nExport of the demo data set with events, {label} ({config.rate_limit:g}/s, burst "
+        f"{config.rate_burst}, share {config.rate_share:g}: {free_burst:g} burst tokens)"
+    )
+    print(
+        f"  {result.profiles} profiles, {result.events} events, "
+        f"{out.stat().st_size / 1e6:.1f} MB in {result.seconds:.1f} s"
+    )
+    print(
+        f"  upstream requests: {calls} ({per_profile:.2f} per profile), "
+        f"{calls / result.seconds:.1f}/s; waits for the limiter or 429s: {limited}"
+    )
+    print(
+        f"  throughput: {result.profiles / result.seconds:.1f} profiles/s; the rate limit "
+        f"allows {allowed_calls / per_profile / result.seconds:.1f} profiles/s over that time "
+        f"-> {calls / allowed_calls:.0%} of the allowance (target >= 90%)"
+    )
+    print(
+        f"  the sandbox alone serves {capacity:.1f} event pages/s here -> the export reached "
+        f"{calls / bound:.0%} of min(rate-limit allowance, upstream capacity)"
+    )
+
+
+def export_phase(workdir: Path, database: Path) -> None:
+    capacity = upstream_capacity(database)
+    sandbox_port = free_port()
+    sandbox = serve(base_env(database, sandbox_port), sandbox_port)
+    try:
+        os.environ.update(
+            base_env(
+                database, sandbox_port, INTILERY_API_URL=f"http://127.0.0.1:{sandbox_port}/sandbox"
+            )
+        )
+        import django
+
+        django.setup()
+        from profileviewer.api.management.commands.export_profiles import export_client
+        from profileviewer.client.client import ProfilesClient
+
+        client = export_client()
+        report_export(client, workdir / "export.jsonl", capacity, "default rate limit")
+        # The same export under a limit the sandbox can keep up with on this machine: shows
+        # whether the export itself can use what the limiter grants.
+        slow = dataclasses.replace(client.config, rate_limit=30.0, rate_burst=60)
+        report_export(ProfilesClient(slow), workdir / "export-30.jsonl", capacity, "limit 30/s")
+    finally:
+        stop(sandbox)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--profiles", type=int, default=300)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    database = workdir / "bench.sqlite3"
+    try:
+        env = base_env(database, free_port())
+        manage(env, "migrate", "--noinput", "-v", "0")
+        started = time.monotonic()
+        manage(env, "seed_demo", "--profiles", str(args.profiles), "--seed", "42")
+        print(f"Seeded {args.profiles} demo profiles in {time.monotonic() - started:.0f} s")
+        latency_phase(workdir, database, args.requests)
+        export_phase(workdir, database)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
