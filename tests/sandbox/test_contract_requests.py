@@ -5,6 +5,7 @@ PAPI-10/19/20 (JSON errors), plus the wrong-method and unknown-path answers.
 """
 
 import io
+import logging
 import uuid
 
 import pytest
@@ -146,6 +147,29 @@ def test_an_unexpected_failure_is_a_json_500_not_an_html_page(api, joe, monkeypa
     message = assert_error(response, 500, "internal_server_error")
     assert "database went away" not in message
     assert response.headers["x-amzn-RequestId"] in message
+
+
+def test_a_failure_is_logged_with_its_request_id_and_never_the_token(api, joe, monkeypatch):
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(queries, "profiles_for", broken)
+    handler = Keep()
+    logging.getLogger("profileviewer.sandbox").addHandler(handler)
+    try:
+        response = api.profile("userId:qrc-117322", "traits")
+    finally:
+        logging.getLogger("profileviewer.sandbox").removeHandler(handler)
+    logged = "\n".join(logging.Formatter("%(message)s").format(record) for record in records)
+    assert response.headers["x-amzn-RequestId"] in logged
+    assert "database went away" in logged
+    assert TOKEN not in logged
 
 
 def _traits_via_wsgi(client, body: bytes, **environ):
