@@ -10,7 +10,7 @@ created and dropped here):
 
 Each measurement runs in a child process of its own, because Django reads its settings
 (the database among them) once per process. Options: `--only sqlite|postgresql`,
-`--skip-seed`, `--requests N`, `--seed-profiles N`, `--seed-postgresql`.
+`--skip-seed`, `--skip-events`, `--requests N`, `--seed-profiles N`, `--seed-postgresql`.
 """
 
 from __future__ import annotations
@@ -253,6 +253,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--skip-seed", action="store_true")
+    parser.add_argument("--skip-events", action="store_true")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed-profiles", type=int, default=10_000)
     parser.add_argument("--seed-postgresql", action="store_true", help="also time seeding on PG")
@@ -265,7 +266,7 @@ def main() -> None:
         f"Sandbox benchmark: {os.cpu_count()} CPUs, load average {load[0]:.2f} at start "
         "(other work on the machine skews every figure)"
     )
-    for backend in backends:
+    for backend in [] if options.skip_events else backends:
         started = time.perf_counter()
         result = _run_child("events", backend, options.requests)
         _events_table(backend, result)
