@@ -9,7 +9,8 @@ Guarantees:
   truncates ``FILE.part`` to that length, re-reads that page and skips the profiles already
   written: no duplicates, no gaps, and the result equals an uninterrupted export byte for byte
   (given the same upstream data).
-- Profiles of a page are fetched by a few threads but written in listing order.
+- Profiles are fetched by a few threads, up to ``AHEAD`` ahead and across listing pages,
+  but written in listing order.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +35,8 @@ CHECKPOINT_VERSION = 1
 # Parallel event reads, enough to keep the upstream busy through its latency; the shared
 # rate limiter, not this number, caps the request rate.
 DEFAULT_WORKERS = 8
+# How many profiles may be in flight ahead of the one being written.
+AHEAD = 200
 
 
 class ExportError(Exception):
@@ -172,11 +176,19 @@ def run_export(
     stream, state = _open_output(options, resume)
     resumed_from = state.count
 
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="export")
+    # A second pool for a large profile's extra pages: the profile workers wait on it, so it
+    # must not be the same pool (a worker waiting on its own pool's queue could deadlock).
+    pages_pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
+
     def record(traits: Traits) -> tuple[bytes, int]:
+        if stop is not None and stop.is_set():
+            raise _StopRequested  # queued work after Ctrl-C: let the process exit promptly
         events = None
         if options.with_events:
+            ref = ProfileRef("id", traits.id)
             try:
-                events = profile_events(client, ProfileRef("id", traits.id), options.since)
+                events = profile_events(client, ref, options.since, pages_pool=pages_pool)
             except NotFoundError:
                 events = []  # deleted since the listing was read: export what the listing said
         return render(options.format, traits, events), len(events or ())
@@ -186,28 +198,51 @@ def run_export(
         os.fsync(stream.fileno())
         _save_checkpoint(options.checkpoint_path, state)
 
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="export")
+    def listing() -> Iterator[tuple[str | None, int, Traits]]:
+        """Each profile still to write, with the scrollId of its page and its place in it."""
+        scroll_id, skip = state.scroll_id, state.skip
+        while True:
+            page = client.list_profiles(scroll_id)
+            for index, traits in enumerate(page.profiles):
+                if index >= skip:
+                    yield scroll_id, index, traits
+            if not page.profiles or page.scroll_id is None:
+                return
+            scroll_id, skip = page.scroll_id, 0
+
+    # Profiles are fetched up to AHEAD ahead of the one being written, across listing pages,
+    # so a slow profile does not leave the other workers idle; they are written in order.
+    pending: deque[tuple[str | None, int, Future[tuple[bytes, int]]]] = deque()
+    source = listing()
+
+    def fill() -> None:
+        while len(pending) < AHEAD:
+            item = next(source, None)
+            if item is None:
+                return
+            scroll_id, index, traits = item
+            pending.append((scroll_id, index, pool.submit(record, traits)))
+
     try:
         checkpoint()  # from here on a consistent checkpoint always exists
-        while True:
-            page = client.list_profiles(state.scroll_id)
-            if not page.profiles:
-                break
-            todo = page.profiles[state.skip :]
-            for data, event_count in pool.map(record, todo):
-                stream.write(data)
-                state.skip += 1
-                state.count += 1
-                state.events += event_count
-                state.offset += len(data)
-                if progress:
-                    progress(state.count, state.events)
-                if stop is not None and stop.is_set():
-                    raise _StopRequested
-            if page.scroll_id is None:
-                break
-            state.scroll_id, state.skip = page.scroll_id, 0
-            checkpoint()
+        fill()
+        while pending:
+            scroll_id, index, future = pending.popleft()
+            data, event_count = future.result()
+            if scroll_id != state.scroll_id:
+                # The first profile of a new listing page: the previous page is complete.
+                state.scroll_id, state.skip = scroll_id, 0
+                checkpoint()
+            stream.write(data)
+            state.skip = index + 1
+            state.count += 1
+            state.events += event_count
+            state.offset += len(data)
+            if progress:
+                progress(state.count, state.events)
+            if stop is not None and stop.is_set():
+                raise _StopRequested
+            fill()
     except IntileryError as error:
         checkpoint()
         raise UpstreamFailure(
@@ -228,6 +263,7 @@ def run_export(
         raise ExportUsageError(f"Cannot write {options.part_path}: {error.strerror}.") from None
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        pages_pool.shutdown(wait=False, cancel_futures=True)
         stream.close()
     os.replace(options.part_path, options.out)
     with contextlib.suppress(FileNotFoundError):

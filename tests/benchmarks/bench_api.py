@@ -323,6 +323,7 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--profiles", type=int, default=300)
+    parser.add_argument("--only", choices=("latency", "export"), help="run one phase")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     database = workdir / "bench.sqlite3"
@@ -332,8 +333,10 @@ def main() -> None:
         started = time.monotonic()
         manage(env, "seed_demo", "--profiles", str(args.profiles), "--seed", "42")
         print(f"Seeded {args.profiles} demo profiles in {time.monotonic() - started:.0f} s")
-        latency_phase(workdir, database, args.requests)
-        export_phase(workdir, database)
+        if args.only != "export":
+            latency_phase(workdir, database, args.requests)
+        if args.only != "latency":
+            export_phase(workdir, database)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -52,3 +52,26 @@ def test_a_csv_row_has_one_column_per_header_field():
     assert (record["emailSubscribed"], record["smsSubscribed"]) == ("false", "true")
     assert record["eventCount"] == "2"
     assert json.loads(record["events"]) == [{"eventId": "e1"}, {"eventId": "e2"}]
+
+
+def test_a_large_profiles_pages_fetched_side_by_side_give_the_same_events():
+    from concurrent.futures import ThreadPoolExecutor
+
+    events = [event("page_viewed", NOW - timedelta(seconds=i)) for i in range(1_050)]
+    one_by_one = profile_events(FakeClient(list(events)), REF, None)
+    client = FakeClient(list(events))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        side_by_side = profile_events(client, REF, None, pages_pool=pool, batch=4)
+    assert side_by_side == one_by_one
+    assert len(side_by_side) == 1_050
+    # 11 pages hold the events; a round of 4 may ask for up to 3 past the end.
+    assert 11 <= len(client.calls) <= 14
+
+
+def test_a_profile_of_two_pages_costs_no_extra_request():
+    from concurrent.futures import ThreadPoolExecutor
+
+    client = FakeClient([event("page_viewed", NOW - timedelta(seconds=i)) for i in range(150)])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert len(profile_events(client, REF, None, pages_pool=pool)) == 150
+    assert len(client.calls) == 2
