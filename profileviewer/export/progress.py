@@ -23,6 +23,7 @@ class ProgressBar:
         self.started = time.monotonic()
         self.last_drawn = 0.0
         self.drawn = False
+        self.first = True
 
     def line(self, count: int, events: int) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-6)
@@ -39,6 +40,10 @@ class ProgressBar:
         return text
 
     def __call__(self, count: int, events: int) -> None:
+        if self.first:
+            # A resumed export starts counting above zero: rate the profiles done in this run.
+            self.first = False
+            self.start_count = count - 1
         now = time.monotonic()
         if now - self.last_drawn < (REDRAW_SECONDS if self.tty else LOG_SECONDS):
             return
@@ -53,7 +58,10 @@ class ProgressBar:
         self.stream.flush()
         self.drawn = True
 
-    def finish(self) -> None:
+    def finish(self, count: int | None = None, events: int = 0) -> None:
+        """End the bar, first redrawing it at the final count when one is given."""
+        if count is not None and self.drawn:
+            self.draw(count, events)
         if self.tty and self.drawn:
             self.stream.write("\n")
             self.stream.flush()

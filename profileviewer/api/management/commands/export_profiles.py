@@ -98,7 +98,7 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-        bar.finish()
+        bar.finish(result.profiles, result.events)
         rate = (result.profiles - result.resumed_from) / max(result.seconds, 1e-6)
         resumed = f", resumed at {result.resumed_from:,}" if result.resumed_from else ""
         self.stdout.write(
