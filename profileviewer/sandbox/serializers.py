@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +11,6 @@ from profileviewer.sandbox.models import Identity, Profile
 from profileviewer.sandbox.store import iso
 
 _OWN_KEYS = frozenset({"id", "externalId", "email"})
-ZERO = timedelta(0)
 
 
 def traits_object(profile: Profile) -> dict[str, Any]:
@@ -42,15 +40,8 @@ def meta_object(profile: Profile) -> dict[str, Any]:
     return body
 
 
-def fast_iso(moment: datetime) -> str:
-    """store.iso() for the UTC datetimes the database returns, without its slower strftime."""
-    if moment.utcoffset() == ZERO:
-        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
-    return iso(moment)
-
-
 def events_json(rows: list[tuple[Any, ...]], profiles: list[Profile]) -> str:
-    """Rows of queries.EVENT_COLUMNS -> the JSON array of PAPI-17 event objects.
+    """Rows of queries.event_rows -> the JSON array of PAPI-17 event objects.
 
     The hot path of the sandbox (an events page is 100 of these): the parts that are the
     same for every event of a profile are encoded once, and rawData, already JSON text in
@@ -63,10 +54,10 @@ def events_json(rows: list[tuple[Any, ...]], profiles: list[Profile]) -> str:
         f'"brandId":{dumps(settings.SANDBOX_BRAND_ID)},'
     )
     # Per profile: the fields before eventId, and customerId/userId after the tenant.
-    framing: dict[Any, tuple[str, str]] = {}
+    framing: dict[str, tuple[str, str]] = {}
     for profile in profiles:
         pid = str(profile.pk)
-        framing[profile.pk] = (
+        framing[pid] = (
             f'{{"id":"{pid}","externalId":{dumps(profile.external_id)},'
             f'"email":{dumps(profile.email)},',
             f'"customerId":"{pid}","userId":{dumps(profile.external_id or pid)},',
@@ -75,8 +66,8 @@ def events_json(rows: list[tuple[Any, ...]], profiles: list[Profile]) -> str:
     for profile_id, event_id, event_time, received_time, action, source, raw_text in rows:
         head, owner = framing[profile_id]
         parts.append(
-            f'{head}"eventId":"{event_id}","eventTime":"{fast_iso(event_time)}",'
-            f'"receivedTime":"{fast_iso(received_time)}","eventAction":{dumps(action)},'
+            f'{head}"eventId":"{event_id}","eventTime":"{event_time}",'
+            f'"receivedTime":"{received_time}","eventAction":{dumps(action)},'
             f'{tenant}{owner}"source":{dumps(source)},"rawData":{raw_text}}}'
         )
     return "[" + ",".join(parts) + "]"

@@ -1,0 +1,58 @@
+"""The events page's wire formatting of raw database values (queries.uuid_text, iso_text)."""
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from profileviewer.sandbox.queries import iso_text, uuid_text
+from profileviewer.sandbox.store import NewEvent, add_events, iso
+from tests.sandbox.factories import api_fixture, make_profile  # noqa: F401
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        (datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), "2026-01-02T03:04:05.678Z"),
+        (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-02T03:04:05.000Z"),
+        (datetime(2026, 1, 2, 3, 4, 5, 999999), "2026-01-02T03:04:05.999Z"),
+        (
+            datetime(2026, 1, 2, 4, 4, 5, 1000, tzinfo=timezone(timedelta(hours=1))),
+            "2026-01-02T03:04:05.001Z",
+        ),
+        ("2026-01-02 03:04:05.678901", "2026-01-02T03:04:05.678Z"),
+        ("2026-01-02 03:04:05", "2026-01-02T03:04:05.000Z"),
+        ("2026-01-02T03:04:05.5+00:00", "2026-01-02T03:04:05.500Z"),
+    ],
+)
+def test_database_timestamps_become_the_api_format(value, expected):  # PAPI-17
+    assert iso_text(value) == expected
+
+
+def test_timestamps_match_store_iso_to_the_millisecond():
+    start = datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC)
+    for step in range(0, 5_000_000, 12_347):
+        moment = start + timedelta(microseconds=step)
+        naive_text = moment.replace(tzinfo=None).isoformat(" ")
+        assert iso_text(moment) == iso_text(naive_text) == iso(moment)
+
+
+def test_database_uuids_become_canonical_text():
+    value = uuid.uuid4()
+    assert uuid_text(value) == uuid_text(value.hex) == uuid_text(str(value)) == str(value)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_event_times_keep_their_milliseconds_over_http(api):  # PAPI-17
+    profile = make_profile(external_id="precise")
+    base = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    micros = [0, 1_000, 123_456, 999_999]
+    add_events(profile, [NewEvent("page_viewed", base + timedelta(microseconds=m)) for m in micros])
+    body = api.events("userId:precise", sort="asc").json()
+    assert [e["eventTime"] for e in body["data"]] == [
+        "2026-03-01T09:00:00.000Z",
+        "2026-03-01T09:00:00.001Z",
+        "2026-03-01T09:00:00.123Z",
+        "2026-03-01T09:00:00.999Z",
+    ]
