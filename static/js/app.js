@@ -60,6 +60,18 @@
     if (empty) empty.hidden = shown > 0;
   });
 
+  // Raw events arrive as one-line JSON; indent one when the agent expands it.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!details.open || !details.querySelector) return;
+    var pre = details.querySelector(":scope > pre[data-json]");
+    if (!pre || pre.dataset.pretty) return;
+    try {
+      pre.textContent = JSON.stringify(JSON.parse(pre.textContent), null, 2);
+    } catch (e) { /* leave it as sent */ }
+    pre.dataset.pretty = "1";
+  }, true);
+
   // Live updates poll only while the agent can see the page; catch up when they come back.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var elt = event.detail.elt;

@@ -101,7 +101,7 @@ def test_expanding_an_event_shows_its_raw_json(viewer: Viewer) -> None:
     expect(json_block).to_be_hidden()
     row.locator("summary").click()
     expect(json_block).to_be_visible()
-    expect(json_block).to_contain_text('"eventAction"')
+    expect(json_block).to_contain_text('\n  "eventAction": "')  # indented by our script
 
 
 def test_the_dark_theme_toggle_sticks_across_pages(viewer: Viewer) -> None:

@@ -43,12 +43,14 @@ def product(pid: str, name: str, price: float) -> dict[str, Any]:
 
 
 def joe_events(now: datetime) -> list[NewEvent]:
+    # The run of page views sits at noon three days ago, so it never straddles midnight.
+    noon = timezone.localtime(now).replace(hour=12, minute=0) - timedelta(days=3)
     return [
         NewEvent("registered", now - timedelta(days=40), {"method": "google", "referrer": ""}),
         *[
             NewEvent(
                 "page_viewed",
-                now - timedelta(days=3, minutes=30 - i),
+                noon + timedelta(minutes=i),
                 {"url": f"https://shop.example.com/c/{i}", "path": f"/c/{i}", "title": f"Page {i}"},
             )
             for i in range(5)

@@ -47,8 +47,8 @@ def test_a_run_of_the_same_action_collapses_into_one_expandable_row(agent, upstr
 
 def test_each_event_expands_to_its_raw_json(agent, upstream):
     html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
-    assert '<pre class="json" tabindex="0" aria-label="Raw event">{' in html
-    assert "&quot;eventAction&quot;: &quot;order_completed&quot;" in html
+    assert '<pre class="json" tabindex="0" aria-label="Raw event" data-json>{' in html
+    assert "&quot;eventAction&quot;:&quot;order_completed&quot;" in html
 
 
 def test_oldest_first_reverses_the_order(agent, upstream):

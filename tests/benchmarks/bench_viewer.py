@@ -1,0 +1,392 @@
+"""`make bench-viewer`: what the agents' viewer costs over its upstream, and what a browser sees.
+
+Starts two processes on loopback, both gunicorn with 16 threads per worker:
+- the **upstream**: the sandbox (SANDBOX=true, a temporary SQLite file migrated and seeded with
+  `seed_demo --profiles 20 --large-profiles 0`, rate limit off) with
+  SANDBOX_FAULT_LATENCY_MS=50 injected on every call;
+- the **app**: this script re-run with `--serve-app`, production settings (DEBUG=false,
+  whitenoise serving compressed, hashed static files collected into a temporary STATIC_ROOT),
+  INTILERY_API_URL pointing at the upstream, 2 workers sharing the Redis cache (db 13,
+  BENCH_REDIS_URL; flushed at start), as `make run` serves it.
+
+Prints, for Joe Bloggs (`userId:qrc-117322`):
+1. each panel's htmx response time uncached (`fresh=1`) against a direct upstream call for the
+   same data: the upstream requests that panel made (read from the upstream's access log),
+   replayed with a pooled `requests.Session` (in parallel for `summary`, whose insight fetches
+   its five streams in parallel; in order for the others). Ratio of p50s, target <= 1.10;
+2. each panel's cached response time (p50);
+3. with Debian's chromium: time from navigation start to every panel rendered, uncached and
+   cached (target < 2 x 50 ms + 150 ms = 250 ms), and the page's total transferred bytes
+   (`encodedDataLength` from the DevTools protocol, cold browser cache, target < 40 KB).
+
+Bounded: `--samples N` (default 25) per panel and kind, `--navigations N` (default 8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+TOKEN = "sandbox-token"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+LATENCY_MS = 50
+JOE = "userId:qrc-117322"
+PANELS = ["traits", "meta", "summary", "activity", "viewed-not-bought", "timeline"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Records when the last skeleton was swapped for content (ms since navigation start). Injected
+# by the DevTools protocol, so the page's strict CSP does not apply to it.
+PANELS_DONE_SCRIPT = """
+(() => {
+  const check = () => {
+    if (window.__pvPanelsDone) return;
+    if (document.querySelectorAll('.panel-body').length >= 6 &&
+        document.querySelectorAll('.panel-body.is-loading').length === 0) {
+      window.__pvPanelsDone = performance.now();
+    }
+  };
+  new MutationObserver(check).observe(document, {childList: true, subtree: true});
+})();
+"""
+
+
+# With BENCH_DEBUG set: when each request of a navigation started and ended, in ms.
+TIMINGS_SCRIPT = """
+[performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
+  .map(e => `${e.name.replace(location.origin, '').slice(0, 40)} `
+          + `${Math.round(e.startTime)}-${Math.round(e.responseEnd)}`).join('\\n')
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def base_env(database: Path, port: int) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SANDBOX_", "INTILERY_", "DJANGO_", "VIEWER_"))
+        and name not in ("REDIS_URL", "DATABASE_URL", "DEBUG")
+    }
+    env.update(
+        SANDBOX="true",
+        DEBUG="false",
+        PORT=str(port),
+        DATABASE_URL=f"sqlite:///{database}",
+        SANDBOX_RATE_LIMIT_ENABLED="false",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="profileviewer.settings",
+        PYTHONPATH=str(BASE_DIR),
+        PYTHONWARNINGS="ignore::UserWarning",
+    )
+    return env
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server for {url} exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not start")
+
+
+def start_upstream(workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+    port = free_port()
+    env = base_env(workdir / "bench.sqlite3", port)
+    manage = [str(VENV_BIN / "python"), str(BASE_DIR / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
+    subprocess.run(
+        [*manage, "seed_demo", "--profiles", "20", "--large-profiles", "0"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run([*manage, "ensure_demo_agent"], env=env, check=True, stdout=subprocess.DEVNULL)
+    env["SANDBOX_FAULT_LATENCY_MS"] = str(LATENCY_MS)
+    access_log = workdir / "upstream-access.log"
+    process = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "profileviewer.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "16",
+            "--worker-class",
+            "gthread",
+            "--access-logfile",
+            str(access_log),
+            "--access-logformat",
+            "%(m)s %(U)s?%(q)s",
+        ],
+        env=env,
+        cwd=BASE_DIR,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/sandbox/", process)
+    return process, url, access_log
+
+
+def start_app(workdir: Path, upstream: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = base_env(workdir / "bench.sqlite3", port)
+    env["INTILERY_API_URL"] = upstream + "/sandbox"
+    env["BENCH_STATIC_ROOT"] = str(workdir / "static")
+    env["REDIS_URL"] = REDIS_URL
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve-app", str(port)], env=env, cwd=BASE_DIR
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/accounts/login/", process)
+    return process, url
+
+
+def serve_app(port: int) -> None:
+    """The app under production settings, static files collected into a temporary root."""
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+    from gunicorn.app.base import BaseApplication
+
+    settings.STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
+    django.setup()
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+
+    class App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"127.0.0.1:{port}",
+                "workers": 2,
+                "threads": 16,
+                "worker_class": "gthread",
+                "loglevel": "warning",
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    App().run()
+
+
+def signed_in_session(app: str) -> requests.Session:
+    session = requests.Session()
+    page = session.get(app + "/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        app + "/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "username": "demo", "password": "demo"},
+        headers={"Referer": app + "/accounts/login/"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    assert "Find a customer" in response.text, "the demo agent could not sign in"
+    return session
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:7.1f} ms"
+
+
+class AccessLog:
+    """The upstream's access log, read from where the last read stopped."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.position = 0
+
+    def skip(self) -> None:
+        time.sleep(0.05)
+        self.position = self.path.stat().st_size if self.path.exists() else 0
+
+    def new_paths(self) -> list[str]:
+        time.sleep(0.05)  # gunicorn writes the line after the response
+        with self.path.open() as log:
+            log.seek(self.position)
+            lines = log.read().splitlines()
+            self.position = log.tell()
+        return [line.split(" ", 1)[1].rstrip("?") for line in lines if line.startswith("GET ")]
+
+
+def replay(direct: requests.Session, calls: list[str], pool: ThreadPoolExecutor | None) -> None:
+    """The same upstream requests a panel made, straight to the upstream."""
+    if pool is not None:
+        for future in [pool.submit(direct.get, call, timeout=30) for call in calls]:
+            future.result().json()
+        return
+    for call in calls:
+        direct.get(call, timeout=30).json()
+
+
+def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
+    session = signed_in_session(app)
+    direct = requests.Session()
+    direct.headers.update({"content-type": "application/json", "auth-token": TOKEN})
+    htmx = {"HX-Request": "true"}
+    print(f"\nPanels for {JOE}, upstream latency {LATENCY_MS} ms, {samples} samples each")
+    print(
+        f"{'panel':<19}{'calls':>6}{'viewer p50':>14}{'direct p50':>14}{'ratio':>8}"
+        f"{'cached p50':>14}"
+    )
+    ratios = []
+    for panel in PANELS:
+        url = f"{app}/profile/{panel}"
+        log.skip()
+        session.get(url, params={"ref": JOE, "fresh": "1"}, headers=htmx, timeout=30)
+        calls = [upstream + path for path in log.new_paths()]
+        parallel = panel == "summary"
+        pool = ThreadPoolExecutor(max_workers=max(1, len(calls)))
+        viewer_times, direct_times, cached_times = [], [], []
+        for _ in range(samples):
+            start = time.perf_counter()
+            response = session.get(url, params={"ref": JOE, "fresh": "1"}, headers=htmx, timeout=30)
+            viewer_times.append(time.perf_counter() - start)
+            assert response.status_code == 200 and "panel-error" not in response.text, panel
+            start = time.perf_counter()
+            replay(direct, calls, pool if parallel else None)
+            direct_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            session.get(url, params={"ref": JOE}, headers=htmx, timeout=30)
+            cached_times.append(time.perf_counter() - start)
+        pool.shutdown()
+        ratio = p50(viewer_times) / p50(direct_times)
+        ratios.append(ratio)
+        print(
+            f"{panel:<19}{len(calls):>6}{ms(p50(viewer_times)):>14}{ms(p50(direct_times)):>14}"
+            f"{ratio:>8.2f}{ms(p50(cached_times)):>14}"
+        )
+    print(f"worst uncached ratio {max(ratios):.2f} (target <= 1.10)")
+
+
+def bench_browser(app: str, navigations: int) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+
+        def run(url: str, *, cold: bool, context: Any) -> tuple[float, int]:
+            tab = context.new_page()
+            cdp = context.new_cdp_session(tab)
+            cdp.send("Network.enable")
+            if cold:
+                cdp.send("Network.clearBrowserCache")
+            transferred = [0]
+
+            def finished(event: dict[str, Any]) -> None:
+                transferred[0] += int(event["encodedDataLength"])
+
+            cdp.on("Network.loadingFinished", finished)
+            tab.goto(url)
+            expect(tab.locator(".panel-body.is-loading")).to_have_count(0, timeout=15_000)
+            expect(tab.locator(".panel-error")).to_have_count(0)
+            done = tab.evaluate("window.__pvPanelsDone")
+            if os.environ.get("BENCH_DEBUG"):
+                print(tab.evaluate(TIMINGS_SCRIPT))
+            tab.wait_for_timeout(300)  # images and late responses finish
+            tab.close()
+            return done / 1000, transferred[0]
+
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(PANELS_DONE_SCRIPT)
+        login = context.new_page()
+        login.goto(app + "/accounts/login/")
+        login.get_by_label("Username").fill("demo")
+        login.get_by_label("Password").fill("demo")
+        login.get_by_role("button", name="Sign in").click()
+        expect(login.get_by_role("heading", name="Find a customer")).to_be_visible()
+        login.close()
+
+        profile = f"{app}/profile?ref={JOE}"
+        cold_time, cold_bytes = run(profile + "&fresh=1", cold=True, context=context)
+        uncached, cached = [], []
+        warm_bytes = 0
+        for _ in range(navigations):
+            elapsed, warm_bytes = run(profile + "&fresh=1", cold=False, context=context)
+            uncached.append(elapsed)
+            cached.append(run(profile, cold=False, context=context)[0])
+        browser.close()
+    target = 2 * LATENCY_MS / 1000 + 0.150
+    print(f"\nChromium, navigation start to all six panels rendered ({navigations} runs)")
+    print(f"  uncached (fresh=1) p50 {ms(p50(uncached))}   max {ms(max(uncached))}")
+    print(f"  cached             p50 {ms(p50(cached))}   max {ms(max(cached))}")
+    print(f"  first, cold browser cache {ms(cold_time)}   target < {target * 1000:.0f} ms")
+    print(
+        f"  transferred: cold browser cache {cold_bytes / 1024:.1f} KB, "
+        f"static cached {warm_bytes / 1024:.1f} KB (target < 40 KB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--samples", type=int, default=25)
+    parser.add_argument("--navigations", type=int, default=8)
+    parser.add_argument("--serve-app", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_app:
+        serve_app(args.serve_app)
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="pv-bench-viewer-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        upstream_process, upstream, access_log = start_upstream(workdir)
+        processes.append(upstream_process)
+        app_process, app = start_app(workdir, upstream)
+        processes.append(app_process)
+        bench_panels(app, upstream, AccessLog(access_log), args.samples)
+        bench_browser(app, args.navigations)
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
