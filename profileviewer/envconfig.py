@@ -7,6 +7,7 @@ the process at start with the variable's name, never later with a puzzling error
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping
 
@@ -22,13 +23,19 @@ class Env:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.environ = os.environ if environ is None else environ
 
-    def _raw(self, name: str) -> str | None:
+    def _raw(self, name: builtins.str) -> builtins.str | None:
         value = self.environ.get(name)
         if value is None or value.strip() == "":
             return None
         return value.strip()
 
-    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+    def str(
+        self,
+        name: builtins.str,
+        default: builtins.str | None = None,
+        *,
+        required: builtins.bool = False,
+    ) -> builtins.str:
         value = self._raw(name)
         if value is None:
             if required or default is None:
@@ -36,10 +43,10 @@ class Env:
             return default
         return value
 
-    def optional_str(self, name: str) -> str | None:
+    def optional_str(self, name: builtins.str) -> builtins.str | None:
         return self._raw(name)
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         value = self._raw(name)
         if value is None:
             return default
@@ -50,8 +57,13 @@ class Env:
         raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}")
 
     def int(
-        self, name: str, default: int, *, min: int | None = None, max: int | None = None
-    ) -> int:
+        self,
+        name: builtins.str,
+        default: builtins.int,
+        *,
+        min: builtins.int | None = None,
+        max: builtins.int | None = None,
+    ) -> builtins.int:
         value = self._raw(name)
         if value is None:
             return default
@@ -64,12 +76,12 @@ class Env:
 
     def float(
         self,
-        name: str,
-        default: float,
+        name: builtins.str,
+        default: builtins.float,
         *,
-        min: float | None = None,
-        max: float | None = None,
-    ) -> float:
+        min: builtins.float | None = None,
+        max: builtins.float | None = None,
+    ) -> builtins.float:
         value = self._raw(name)
         if value is None:
             return default
@@ -82,13 +94,17 @@ class Env:
         _check_range(name, number, min, max)
         return number
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(
+        self, name: builtins.str, default: builtins.list[builtins.str]
+    ) -> builtins.list[builtins.str]:
         value = self._raw(name)
         if value is None:
             return default
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
+    def choice(
+        self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]
+    ) -> builtins.str:
         value = self._raw(name)
         if value is None:
             return default
@@ -96,7 +112,9 @@ class Env:
             raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
         return value
 
-    def url(self, name: str, default: str | None, *, schemes: tuple[str, ...]) -> str | None:
+    def url(
+        self, name: builtins.str, default: builtins.str | None, *, schemes: tuple[builtins.str, ...]
+    ) -> builtins.str | None:
         value = self._raw(name)
         if value is None:
             return default

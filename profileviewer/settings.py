@@ -6,6 +6,7 @@ Every variable has a safe local default or fails loudly at start with its name.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -106,6 +107,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -129,18 +131,20 @@ SANDBOX_ACCOUNT_ID = env.str("SANDBOX_ACCOUNT_ID", "demo")
 SANDBOX_BRAND_ID = env.str("SANDBOX_BRAND_ID", "DEMO")
 SANDBOX_API_TOKEN = env.str("SANDBOX_API_TOKEN", "sandbox-token")
 
+_api_url = env.url(
+    "INTILERY_API_URL",
+    f"http://127.0.0.1:{PORT}/sandbox" if SANDBOX else None,
+    schemes=("http", "https"),
+)
+if _api_url is None:
+    raise ImproperlyConfigured("INTILERY_API_URL must be set (or SANDBOX=true)")
+INTILERY_API_URL: str = _api_url
 if SANDBOX:
-    INTILERY_API_URL = env.url(
-        "INTILERY_API_URL", f"http://127.0.0.1:{PORT}/sandbox", schemes=("http", "https")
-    )
     INTILERY_CLIENT_ID = env.str("INTILERY_CLIENT_ID", SANDBOX_CLIENT_ID)
     INTILERY_ACCOUNT_ID = env.str("INTILERY_ACCOUNT_ID", SANDBOX_ACCOUNT_ID)
     INTILERY_BRAND_ID = env.str("INTILERY_BRAND_ID", SANDBOX_BRAND_ID)
     INTILERY_API_TOKEN = env.str("INTILERY_API_TOKEN", SANDBOX_API_TOKEN)
 else:
-    INTILERY_API_URL = env.url("INTILERY_API_URL", None, schemes=("http", "https"))
-    if INTILERY_API_URL is None:
-        raise ImproperlyConfigured("INTILERY_API_URL must be set (or SANDBOX=true)")
     INTILERY_CLIENT_ID = env.str("INTILERY_CLIENT_ID", required=True)
     INTILERY_ACCOUNT_ID = env.str("INTILERY_ACCOUNT_ID", required=True)
     INTILERY_BRAND_ID = env.str("INTILERY_BRAND_ID", required=True)
