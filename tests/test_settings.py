@@ -1,0 +1,108 @@
+"""Settings come from the environment; a bad value stops the app at start with its name."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from profileviewer.envconfig import Env
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "SANDBOX": "false",
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 40,
+    "INTILERY_API_URL": "https://profiles.example.test",
+    "INTILERY_CLIENT_ID": "acme",
+    "INTILERY_ACCOUNT_ID": "marketing",
+    "INTILERY_BRAND_ID": "ACME",
+    "INTILERY_API_TOKEN": "live-secret-token-value",
+}
+
+
+def run_django(env: dict[str, str], code: str) -> subprocess.CompletedProcess[str]:
+    inherited = ("INTILERY_", "SANDBOX", "SECRET_KEY", "DEBUG", "REDIS_URL", "DJANGO_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(inherited)}
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "profileviewer.settings"
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SANDBOX", "yes please"),
+        ("PORT", "eighty"),
+        ("PORT", "70000"),
+        ("INTILERY_CALL_BUDGET", "-1"),
+        ("INTILERY_RATE_BURST", "1.5"),
+        ("INTILERY_API_URL", "ftp://example.test"),
+        ("REDIS_URL", "localhost:6379"),
+        ("DATABASE_URL", "mysql://nope"),
+        ("LOG_LEVEL", "LOUD"),
+        ("SANDBOX_FAULT_ERROR_RATE", "2"),
+    ],
+)
+def test_a_bad_value_stops_the_app_naming_the_variable(name, value):
+    result = run_django({**PRODUCTION, name: value}, "pass")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert name in result.stderr
+
+
+def test_production_needs_the_upstream_and_a_secret_key():
+    for missing in ("SECRET_KEY", "INTILERY_API_URL", "INTILERY_API_TOKEN"):
+        env = {k: v for k, v in PRODUCTION.items() if k != missing}
+        result = run_django(env, "pass")
+        assert result.returncode != 0, missing
+        assert missing in result.stderr
+
+
+def test_a_bad_url_is_named_without_echoing_its_secrets():
+    result = run_django({**PRODUCTION, "REDIS_URL": "redis:/user:hunter2@host"}, "pass")
+    assert "REDIS_URL" in result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_production_mounts_no_sandbox_and_has_no_demo_defaults():
+    code = (
+        "from django.conf import settings; from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/sandbox/demo/demo/DEMO/v1/profiles'); print('MOUNTED')\n"
+        "except Resolver404:\n    print('NOT MOUNTED')\n"
+        "print(settings.INTILERY_API_URL, settings.ALLOWED_HOSTS)"
+    )
+    result = run_django(PRODUCTION, code)
+    assert result.returncode == 0, result.stderr
+    assert "NOT MOUNTED" in result.stdout
+    assert "https://profiles.example.test []" in result.stdout
+
+
+def test_sandbox_mode_points_the_client_at_the_local_sandbox():
+    result = run_django(
+        {"SANDBOX": "true", "PORT": "8123"},
+        "from django.conf import settings as s; print(s.INTILERY_API_URL, s.INTILERY_CLIENT_ID,"
+        " s.INTILERY_ACCOUNT_ID, s.INTILERY_BRAND_ID, s.INTILERY_API_TOKEN)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "http://127.0.0.1:8123/sandbox",
+        "demo",
+        "demo",
+        "DEMO",
+        "sandbox-token",
+    ]
+
+
+def test_env_reads_booleans_strictly():
+    assert Env({"X": "TRUE"}).bool("X", False) is True
+    assert Env({"X": "off"}).bool("X", True) is False
+    assert Env({}).bool("X", True) is True
