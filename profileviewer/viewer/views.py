@@ -284,11 +284,11 @@ def _timeline_live(request: HttpRequest) -> HttpResponse:
             ).content
         )
     except IntileryError as error:
-        context = {"error": agent_error(error, where="live updates")}
+        paused = {"error": agent_error(error, where="live updates")}
         return HttpResponseStopPolling(
-            render(request, "viewer/panels.html#live-paused", context).content
+            render(request, "viewer/panels.html#live-paused", paused).content
         )
-    context = {
+    context: dict[str, Any] = {
         "ref": ref,
         "filters": result.filters,
         "live_groups": groups,
