@@ -79,3 +79,21 @@ def test_an_unknown_api_path_is_a_json_404(api):
     response = api.get("/api/v1/nothing-here", api.shop_token)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_behind_gunicorn_an_encoded_slash_never_splits_off_a_sub_resource(api, client):
+    # gunicorn passes the undecoded path as RAW_URI; Django's own path has %2F decoded to "/".
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {api.shop_token}"}
+    as_id = client.get(
+        "/api/v1/profiles/userId:qrc-117322/summary",
+        RAW_URI="/api/v1/profiles/userId:qrc-117322%2Fsummary",
+        **auth,
+    )
+    assert as_id.status_code == 404  # the id "qrc-117322/summary": no such customer
+    as_summary = client.get(
+        "/api/v1/profiles/userId:qrc-117322/summary",
+        RAW_URI="/api/v1/profiles/userId:qrc-117322/summary",
+        **auth,
+    )
+    assert as_summary.json()["ref"] == "userId:qrc-117322"
+    assert "churnRisk" in as_summary.json()
