@@ -4,7 +4,7 @@ The shapes follow the contract (PAPI-15..18). Indexes are chosen for the sandbox
 - look-up by identity: ``Identity(id_type, value)``;
 - the listing, most recently active first, keyset-paged: ``Profile(-last_activity_time, id)``;
 - an events page of one or several profiles, by time, optionally for one action:
-  ``Event(profile, event_time)`` and ``Event(profile, event_action, event_time)``.
+  ``Event(profile, event_time, id)`` and ``Event(profile, event_action, event_time, id)``.
 """
 
 from __future__ import annotations
@@ -84,10 +84,14 @@ class Event(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["profile", "event_time"], name="sandbox_event_time_idx"),
+            # `id` last: pages are ordered by (event_time, id), so the index alone gives the
+            # order and the page's ids, with no sort of the skipped rows (deep `from`).
             models.Index(
-                fields=["profile", "event_action", "event_time"],
-                name="sandbox_event_action_idx",
+                fields=["profile", "event_time", "id"], name="sandbox_event_time_id_idx"
+            ),
+            models.Index(
+                fields=["profile", "event_action", "event_time", "id"],
+                name="sandbox_event_action_id_idx",
             ),
         ]
 
