@@ -265,15 +265,22 @@ class ProfilesClient:
 
     @_public
     def external_ids(self, ref: ProfileRef, *, fresh: bool = False) -> list[ExternalId]:
-        return self._get(
-            f"/profiles/{ref.path_segment()}/external_ids",
-            None,
-            lambda body: [
-                ExternalId.from_json(item) for item in data_list(body, what="external ids")
-            ],
-            cacheable=True,
-            fresh=fresh,
-        )
+        """Every identity of the profile(s), page by page (PAPI-3, PAPI-11)."""
+        identities: list[ExternalId] = []
+        for offset in range(0, EVENT_WINDOW, MAX_PAGE_SIZE):
+            page: list[ExternalId] = self._get(
+                f"/profiles/{ref.path_segment()}/external_ids",
+                {"from": str(offset), "size": str(MAX_PAGE_SIZE)},
+                lambda body: [
+                    ExternalId.from_json(item) for item in data_list(body, what="external ids")
+                ],
+                cacheable=True,
+                fresh=fresh,
+            )
+            identities.extend(page)
+            if len(page) < MAX_PAGE_SIZE:
+                break
+        return identities
 
     @_public
     def list_profiles(

@@ -157,6 +157,15 @@ def test_external_ids_list_each_identity(client, joe):
     assert {("userId", "qrc-117322"), ("email", "joe.bloggs@example.com")} <= ids
 
 
+def test_external_ids_beyond_one_page_are_all_listed(client):  # PAPI-3, PAPI-11
+    extra = [("anonymousId", f"anon-{i:03d}") for i in range(150)]
+    create_profile(external_id="many-ids", email="many@example.com", extra_identities=extra)
+    ids = client.external_ids(ProfileRef("userId", "many-ids"))
+    assert len(ids) == 153
+    assert {e.value for e in ids if e.type == "anonymousId"} == {v for _, v in extra}
+    assert client.stats()["calls"] == 2
+
+
 def test_listing_scrolls_through_every_profile(client):  # PAPI-4
     made = {str(create_profile(external_id=f"p-{i}").id) for i in range(5)}
     seen, scroll_id, pages = set(), None, 0
