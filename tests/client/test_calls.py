@@ -125,7 +125,7 @@ def test_external_ids_are_listed(hostile, client_for):
     hostile.will(ok({"data": [{"id": "qrc-117322", "type": "userId", "profileId": JOE["id"]}]}))
     [ext] = client_for().external_ids(REF)
     assert (ext.type, ext.value) == ("userId", "qrc-117322")
-    assert hostile.requests[0]["path"].endswith("/userId:qrc-117322/external_ids")
+    assert hostile.requests[0]["path"].endswith("/userId:qrc-117322/external_ids?from=0&size=100")
 
 
 # --- caching ---------------------------------------------------------------------------------
