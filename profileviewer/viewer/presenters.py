@@ -150,8 +150,13 @@ class EventRow:
     style: ActionStyle
     summary: str
     time: datetime
-    raw_json: str
+    raw: Any = field(compare=False, repr=False)
     kind: Literal["event"] = "event"
+
+    @property
+    def raw_json(self) -> str:
+        """Only live-update rows embed this; timeline pages load it when a row is expanded."""
+        return compact_json(self.raw)
 
 
 @dataclass(frozen=True)
@@ -204,7 +209,7 @@ def event_row(event: Event) -> EventRow:
         style=action_style(event.action),
         summary=event_summary(event),
         time=event.event_time,
-        raw_json=compact_json(event.raw),
+        raw=event.raw,
     )
 
 

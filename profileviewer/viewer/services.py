@@ -283,6 +283,18 @@ def timeline_page(
     )
 
 
+def timeline_event(
+    ref: ProfileRef, filters: TimelineFilters, event_id: str
+) -> dict[str, Any] | None:
+    """One event's raw JSON, from the (normally cached) timeline page the row was shown on;
+    None when that page no longer holds it."""
+    page = client().events(ref, filters.event_query(), offset=filters.offset, size=PAGE_SIZE)
+    for event in page.events:
+        if event.event_id == event_id:
+            return event.raw
+    return None
+
+
 def new_events(
     ref: ProfileRef, filters: TimelineFilters, since: datetime
 ) -> tuple[list[presenters.DayGroup], datetime]:

@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("profile/traits", views.traits_panel, name="traits"),
     path("profile/meta", views.meta_panel, name="meta"),
     path("profile/timeline", views.timeline_panel, name="timeline"),
+    path("profile/event", views.event_json, name="event"),
     path("profile/activity", views.activity_panel, name="activity"),
     path("profile/viewed-not-bought", views.viewed_not_bought_panel, name="viewed-not-bought"),
     path("profile/summary", views.summary_panel, name="summary"),

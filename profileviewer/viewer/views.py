@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseStopPolling, push_url
 
 from profileviewer.agents.auth import agent_required
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
-from profileviewer.viewer import services
+from profileviewer.viewer import presenters, services
 from profileviewer.viewer.errors import AgentError, agent_error, input_error
 from profileviewer.viewer.filters import TimelineFilters, parse_filters
 from profileviewer.viewer.presenters import ACTIONS
@@ -221,6 +221,9 @@ def _timeline_context(request: HttpRequest, ref: ProfileRef) -> dict[str, Any]:
         return context
     page = services.timeline_page(ref, result.filters, fresh=_fresh(request))
     context["page"] = page
+    # Each row's raw JSON is loaded from here when expanded; the row appends its event id.
+    query = _ref_query(ref) + "&" + result.filters.querystring()
+    context["event_url"] = f"{reverse('viewer:event')}?{query.rstrip('&')}&event_id="
     poll = settings.VIEWER_LIVE_POLL_SECONDS
     live = poll and result.filters.sort == "desc" and not result.filters.offset
     live = live and (result.filters.end is None or result.filters.end > timezone.now())
@@ -256,6 +259,35 @@ def timeline_panel(request: HttpRequest) -> HttpResponse:
         return response
     status = 400 if "filter_errors" in context else 200
     return _render_panel(request, "timeline", context, status=status)
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request")
+def event_json(request: HttpRequest) -> HttpResponse:
+    """One timeline event's raw JSON, indented: loaded when the agent expands its row, so a
+    timeline page does not carry 50 events' JSON that is rarely read."""
+    event_id = request.GET.get("event_id", "")[:200]
+    try:
+        ref = ProfileRef.parse(request.GET.get("ref", ""))
+        result = parse_filters(request.GET)
+        if result.errors:
+            error = input_error(result.errors[0])
+        else:
+            raw = services.timeline_event(ref, result.filters, event_id)
+            if raw is not None:
+                context = {"raw_json": presenters.pretty_json(raw)}
+                if request.htmx:  # type: ignore[attr-defined]
+                    return render(request, "viewer/panels.html#event-json", context)
+                context |= {"ref": ref, "panel": "timeline", "panel_title": "Raw event"}
+                context["panel_template"] = "viewer/panels.html#event-json-page"
+                return render(request, "viewer/panel_page.html", context)
+            error = input_error("That event is no longer on this timeline page: reload it.")
+    except IntileryError as exc:
+        error = agent_error(exc, where="the raw event")
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "viewer/panels.html#event-json-error", {"error": error})
+    return _panel_error(request, "timeline", error)
 
 
 def _more_error(request: HttpRequest, error: AgentError) -> HttpResponse:

@@ -112,9 +112,9 @@ def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise SystemExit(f"server for {url} exited with {process.returncode}")
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a cold first request may be slow
             time.sleep(0.1)
     raise SystemExit(f"{url} did not start")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from django.test import override_settings
@@ -47,8 +48,30 @@ def test_a_run_of_the_same_action_collapses_into_one_expandable_row(agent, upstr
 
 def test_each_event_expands_to_its_raw_json(agent, upstream):
     html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
-    assert '<pre class="json" tabindex="0" aria-label="Raw event" data-json>{' in html
-    assert "&quot;eventAction&quot;:&quot;order_completed&quot;" in html
+    urls = re.findall(r'<details hx-get="([^"]+)" hx-trigger="toggle once"', html)
+    assert urls, "each single event loads its raw JSON when expanded"
+    raws = [agent.get(unescape(url), **HTMX).content.decode() for url in urls]
+    assert any("\n  &quot;eventAction&quot;: &quot;order_completed&quot;" in raw for raw in raws)
+
+
+def test_a_timeline_page_does_not_carry_every_events_raw_json(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    assert "&quot;eventAction&quot;" not in html
+
+
+def test_an_events_raw_json_opens_as_a_page_without_javascript(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    link = re.search(r'aria-label="Raw event"><a href="([^"]+)"', html)
+    assert link is not None
+    page = agent.get(unescape(link.group(1)))
+    assert page.status_code == 200
+    assert "&quot;eventId&quot;" in page.content.decode()
+
+
+def test_an_unknown_event_id_says_so_instead_of_failing(agent, upstream):
+    response = agent.get("/profile/event", {"ref": JOE, "event_id": "nope"}, **HTMX)
+    assert response.status_code == 200
+    assert "no longer on this timeline page" in response.content.decode()
 
 
 def test_oldest_first_reverses_the_order(agent, upstream):
