@@ -236,3 +236,45 @@ def test_the_activity_chart_stops_reading_after_its_event_cap(agent, stub_client
     html = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
     assert len(stub.calls) == 2
     assert "Counted from the most recent events only." in html
+
+
+def _one_event_page(ref, query, *, offset, size, fresh):
+    from profileviewer.client import Event
+
+    event = Event.from_json(
+        {
+            "eventId": "e",
+            "eventAction": "page_viewed",
+            "eventTime": datetime.now(UTC).isoformat(),
+            "rawData": {"properties": {}},
+        }
+    )
+    return EventPage((event,), offset, size, None)
+
+
+def test_a_repeated_activity_request_reuses_the_chart_until_refreshed(agent, stub_client):
+    stub = stub_client(events=_one_event_page)
+    first = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
+    calls = len(stub.calls)
+    second = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
+    assert len(stub.calls) == calls
+    assert second == first
+    agent.get("/profile/activity", {"ref": JOE, "fresh": "1"}, **HTMX)
+    assert len(stub.calls) == 2 * calls
+
+
+def test_the_activity_chart_is_kept_per_customer(agent, stub_client):
+    stub = stub_client(events=_one_event_page)
+    agent.get("/profile/activity", {"ref": JOE}, **HTMX)
+    calls = len(stub.calls)
+    agent.get("/profile/activity", {"ref": "userId:someone-else"}, **HTMX)
+    assert len(stub.calls) == 2 * calls
+
+
+@override_settings(INTILERY_CACHE_TTL=0)
+def test_with_caching_off_the_activity_chart_is_recounted_each_time(agent, stub_client):
+    stub = stub_client(events=_one_event_page)
+    agent.get("/profile/activity", {"ref": JOE}, **HTMX)
+    calls = len(stub.calls)
+    agent.get("/profile/activity", {"ref": JOE}, **HTMX)
+    assert len(stub.calls) == 2 * calls
