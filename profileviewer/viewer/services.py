@@ -7,13 +7,16 @@ tests use to put a stub in place of the real client.
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -361,3 +364,40 @@ def viewed_not_bought_panel(ref: ProfileRef, *, fresh: bool = False) -> list[Vie
 
 def summary_panel(ref: ProfileRef, *, fresh: bool = False) -> ProfileSummary:
     return profile_summary(client(), ref, fresh=fresh)
+
+
+# --- Warming the panels' upstream calls ----------------------------------------------------
+
+# The browser asks for the panels only after the page and its scripts have loaded (~300 ms);
+# the page request starts their upstream calls at once so the panel requests join them (the
+# client's single flight) or find them cached. Off in tests that count upstream calls.
+PREFETCH = True
+_prefetch_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pv-prefetch")
+logger = logging.getLogger(__name__)
+
+
+def prefetch_panels(ref: ProfileRef, filters: TimelineFilters) -> None:
+    """Start, in the background, every upstream call the profile page's panels will make."""
+    if not PREFETCH:
+        return
+    zone = timezone.get_current_timezone()  # the activity chart's days are the agent's
+    jobs: list[Callable[[ProfileRef], object]] = [
+        summary_panel,
+        traits_panel,
+        meta_panel,
+        activity_panel,
+        viewed_not_bought_panel,
+        lambda r: timeline_page(r, filters),
+    ]
+    for job in jobs:
+        _prefetch_pool.submit(_warm, job, ref, zone)
+
+
+def _warm(job: Callable[[ProfileRef], object], ref: ProfileRef, zone: tzinfo) -> None:
+    try:
+        with timezone.override(zone):
+            job(ref)
+    except Exception:  # the panel's own request reports any failure to the agent
+        logger.debug("prefetch of a panel failed", exc_info=False)
+    finally:
+        connections.close_all()  # this thread's, if a call touched the database

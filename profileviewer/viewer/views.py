@@ -142,6 +142,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     if len(headers) > 1:
         return HttpResponseRedirect(f"{reverse('viewer:lookup')}?{urlencode({'q': str(ref)})}")
     result = parse_filters(request.GET)
+    if headers and not _fresh(request) and not result.errors:
+        # A refresh's panels bypass the cache, so only a normal load is warmed.
+        services.prefetch_panels(ref, result.filters)
     context = {
         "ref": ref,
         "ref_query": _ref_query(ref, fresh="1" if _fresh(request) else ""),

@@ -187,3 +187,12 @@ class Stubber:
 def stub_client(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StubClient]:
     """Replace the viewer's client with a stub: `stub_client(NotFoundError(...))`."""
     return Stubber(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def no_prefetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profile page warms its panels in background threads; tests that count upstream
+    calls or tear the upstream down would race them, so only the prefetch tests turn it on."""
+    from profileviewer.viewer import services
+
+    monkeypatch.setattr(services, "PREFETCH", False)

@@ -118,3 +118,51 @@ def test_the_page_uses_our_stylesheet_vendored_htmx_and_nonced_scripts(agent, up
     assert "/static/django_htmx/htmx-2" in html
     assert '"includeIndicatorStyles": false' in html
     assert " style=" not in html and " onclick=" not in html
+
+
+def _called(stub, name: str, count: int) -> bool:
+    """Waits (briefly) for the background prefetch to have made `count` calls of `name`."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if sum(1 for call in list(stub.calls) if call[0] == name) >= count:
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_the_profile_page_starts_its_panels_upstream_calls_itself(
+    agent, stub_client, monkeypatch
+) -> None:
+    from profileviewer.viewer import services
+    from tests.viewer.test_panels import joe_traits
+
+    monkeypatch.setattr(services, "PREFETCH", True)
+    stub = stub_client(traits=[joe_traits()], meta=[], events=_no_events)
+    response = agent.get("/profile", {"ref": JOE})
+    assert response.status_code == 200
+    assert _called(stub, "meta", 1)
+    assert _called(stub, "events", 2)  # at least the timeline's and the activity chart's
+    assert _called(stub, "traits", 2)  # the header's, then the traits panel's (cached live)
+
+
+def test_a_refresh_leaves_the_panels_to_fetch_for_themselves(
+    agent, stub_client, monkeypatch
+) -> None:
+    import time
+
+    from profileviewer.viewer import services
+    from tests.viewer.test_panels import joe_traits
+
+    monkeypatch.setattr(services, "PREFETCH", True)
+    stub = stub_client(traits=[joe_traits()], meta=[], events=_no_events)
+    agent.get("/profile", {"ref": JOE, "fresh": "1"})
+    time.sleep(0.2)
+    assert [call[0] for call in stub.calls] == ["traits"]
+
+
+def _no_events(ref, query, *, offset, size, fresh=False):
+    from profileviewer.client import EventPage
+
+    return EventPage((), offset, size, None)
