@@ -55,7 +55,7 @@ run: install
 	echo "                   headers: content-type: application/json, auth-token: sandbox-token" && \
 	echo "" && \
 	exec $(VENV)/bin/gunicorn profileviewer.wsgi:application --bind 127.0.0.1:$(PORT) \
-		--workers 2 --threads 16 --worker-class gthread --timeout 60 --access-logfile - \
+		--workers 1 --threads 32 --worker-class gthread --timeout 60 --access-logfile - \
 		--limit-request-line 0
 
 # Sets up and runs the whole test suite: SQLite, then the database contract tests again on
