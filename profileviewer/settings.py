@@ -180,6 +180,9 @@ VIEWER_LIVE_POLL_SECONDS = env.int("VIEWER_LIVE_POLL_SECONDS", 15, min=0)
 # --- The export (manage.py export_profiles) -----------------------------------------------
 # The fraction of the upstream rate budget the export may drain; the rest stays for agents.
 EXPORT_RATE_SHARE = env.float("EXPORT_RATE_SHARE", 0.5, min=0.05, max=1)
+# Profiles fetched side by side (and as many extra event pages of large profiles): enough to
+# keep the upstream busy through its latency; the rate limiter, not this, caps the rate.
+EXPORT_CONCURRENCY = env.int("EXPORT_CONCURRENCY", 8, min=1, max=64)
 
 # --- Auth, security, i18n -----------------------------------------------------------------
 LOGIN_URL = "login"

@@ -11,6 +11,10 @@ Guarantees:
   (given the same upstream data).
 - Profiles are fetched by a few threads, up to ``AHEAD`` ahead and across listing pages,
   but written in listing order.
+- A batch job waits for its own limiter: when the client gives up because *our* token bucket
+  stayed empty for its call budget (code ``client_rate_limit``, no HTTP status), the call is
+  simply made again after the wait the bucket named. Everything the Profiles API itself
+  answers (429s included, after the client's retries) still ends the run, checkpoint kept.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from profileviewer.client import IntileryError, NotFoundError, ProfileRef, Traits
+from profileviewer.client import IntileryError, NotFoundError, ProfileRef, RateLimitError, Traits
 from profileviewer.export.records import Format, header, profile_events, render
 
 CHECKPOINT_VERSION = 1
@@ -37,6 +41,10 @@ CHECKPOINT_VERSION = 1
 DEFAULT_WORKERS = 8
 # How many profiles may be in flight ahead of the one being written.
 AHEAD = 200
+# The code the client gives its own bucket's give-up (an upstream 429 has an HTTP status).
+LOCAL_LIMIT_CODE = "client_rate_limit"
+# Longest single sleep between two tries for a local token, so Ctrl-C is noticed promptly.
+MAX_LOCAL_WAIT = 1.0
 
 
 class ExportError(Exception):
@@ -108,6 +116,47 @@ class ExportResult:
 Progress = Callable[[int, int], None]  # (profiles written, events written)
 
 
+def is_local_rate_limit(error: IntileryError) -> bool:
+    """True when our own token bucket, not the Profiles API, turned the call away."""
+    return (
+        isinstance(error, RateLimitError)
+        and error.http_status is None
+        and error.code == LOCAL_LIMIT_CODE
+    )
+
+
+class PatientClient:
+    """The client's reads, retried for as long as only our own limiter says "not yet".
+
+    Interactive callers want a quick "try again" when the budget is spent; a batch job wants
+    every token it is entitled to, however long the queue for them is.
+    """
+
+    def __init__(self, client: Any, stop: threading.Event | None = None) -> None:
+        self.client = client
+        self.stop = stop
+
+    def _call[R](self, method: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        while True:
+            try:
+                return method(*args, **kwargs)
+            except RateLimitError as error:
+                if not is_local_rate_limit(error):
+                    raise
+                wait = min(max(error.retry_after or 0.0, 0.01), MAX_LOCAL_WAIT)
+            if self.stop is not None:
+                if self.stop.wait(wait):
+                    raise _StopRequested
+            else:
+                time.sleep(wait)
+
+    def list_profiles(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(self.client.list_profiles, *args, **kwargs)
+
+    def events(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call(self.client.events, *args, **kwargs)
+
+
 def _save_checkpoint(path: Path, state: Checkpoint) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(asdict(state)))
@@ -173,6 +222,7 @@ def run_export(
     profiles, where the checkpoint is exact.
     """
     started = time.monotonic()
+    client = PatientClient(client, stop)
     stream, state = _open_output(options, resume)
     resumed_from = state.count
 

@@ -39,12 +39,23 @@ def parse_since(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# A batch job's call budget: the client counts the wait for a token against it, so an agent's
+# 3 s budget would leave a request that waited long for its token almost no time to be
+# answered, and the export would report our own queue as an upstream failure. Each request's
+# read timeout and the retry policy's attempt count still bound a truly failing upstream.
+EXPORT_CALL_BUDGET = 60.0
+
+
 def export_client() -> ProfilesClient:
     """A client that takes only ``EXPORT_RATE_SHARE`` of the shared rate budget."""
     # No response cache: an export reads each page once, and caching would only push the
     # agents' entries out (or fill Redis).
+    base = ClientConfig.from_settings()
     config = dataclasses.replace(
-        ClientConfig.from_settings(), rate_share=float(settings.EXPORT_RATE_SHARE), cache_ttl=0
+        base,
+        rate_share=float(settings.EXPORT_RATE_SHARE),
+        cache_ttl=0,
+        call_budget=max(base.call_budget, EXPORT_CALL_BUDGET),
     )
     return ProfilesClient(config)
 
@@ -90,7 +101,12 @@ class Command(BaseCommand):
         bar = ProgressBar(cast(TextIO, self.stderr._out), total=options["total"])
         try:
             result = run_export(
-                export_client(), export, resume=options["resume"], progress=bar, stop=stop
+                export_client(),
+                export,
+                resume=options["resume"],
+                progress=bar,
+                stop=stop,
+                workers=int(settings.EXPORT_CONCURRENCY),
             )
         except ExportError as error:
             bar.finish()
