@@ -7,7 +7,8 @@ Starts two processes on loopback, both gunicorn with 16 threads per worker:
 - the **app**: this script re-run with `--serve-app`, production settings (DEBUG=false,
   whitenoise serving compressed, hashed static files collected into a temporary STATIC_ROOT),
   INTILERY_API_URL pointing at the upstream, 2 workers sharing the Redis cache (db 13,
-  BENCH_REDIS_URL; flushed at start), as `make run` serves it.
+  BENCH_REDIS_URL; flushed at start): a production shape. (`make run`, with no Redis, serves
+  1 worker x 32 threads so its local-memory cache, and the profile page's prefetch, is shared.)
 
 Prints, for Joe Bloggs (`userId:qrc-117322`):
 1. each panel's htmx response time uncached (`fresh=1`) against a direct upstream call for the
