@@ -380,6 +380,10 @@ def prefetch_panels(ref: ProfileRef, filters: TimelineFilters) -> None:
     """Start, in the background, every upstream call the profile page's panels will make."""
     if not PREFETCH:
         return
+    if cache.get(_activity_key(ref)) is not None:
+        # Drawn from this customer's answers within the TTL: they are cached, and warming
+        # them again would only take CPU from the panel requests themselves.
+        return
     zone = timezone.get_current_timezone()  # the activity chart's days are the agent's
     jobs: list[Callable[[ProfileRef], object]] = [
         summary_panel,

@@ -166,3 +166,20 @@ def _no_events(ref, query, *, offset, size, fresh=False):
     from profileviewer.client import EventPage
 
     return EventPage((), offset, size, None)
+
+
+def test_a_customer_whose_panels_were_just_drawn_is_not_warmed_again(
+    agent, stub_client, monkeypatch
+) -> None:
+    import time
+
+    from profileviewer.viewer import services
+    from tests.viewer.test_panels import joe_traits
+
+    stub = stub_client(traits=[joe_traits()], meta=[], events=_no_events)
+    agent.get("/profile/activity", {"ref": JOE}, **HTMX)
+    monkeypatch.setattr(services, "PREFETCH", True)
+    before = len(stub.calls)
+    agent.get("/profile", {"ref": JOE})
+    time.sleep(0.2)
+    assert [call[0] for call in stub.calls[before:]] == ["traits"]
