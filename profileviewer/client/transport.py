@@ -47,7 +47,15 @@ def new_session() -> requests.Session:
     # One session serves every thread and tenant: a cookie set by one answer must not ride
     # along with the next request.
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    # The auth-token header is the only credential; an explicit no-op auth also stops
+    # requests from reading ~/.netrc for every call (a file look-up per request), while proxy
+    # settings from the environment still apply.
+    session.auth = _no_netrc
     return session
+
+
+def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
 
 
 def _is_json(content_type: str) -> bool:

@@ -112,3 +112,17 @@ def test_errors_survive_pickling_without_the_token(hostile, client_for):
     with pytest.raises(IntileryError) as caught:
         client_for().traits(REF)
     assert TOKEN.encode() not in pickle.dumps(caught.value)
+
+
+def test_a_netrc_on_the_server_adds_no_credentials_to_upstream_calls(
+    hostile, client_for, tmp_path, monkeypatch
+):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    hostile.will(ok({"data": [{"id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe"}]}))
+    client_for().traits(REF)
+    headers = {name.lower() for name in hostile.requests[0]["headers"]}
+    assert "authorization" not in headers
+    assert "auth-token" in headers
