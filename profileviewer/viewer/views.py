@@ -279,7 +279,7 @@ def event_json(request: HttpRequest) -> HttpResponse:
         else:
             raw = services.timeline_event(ref, result.filters, event_id)
             if raw is not None:
-                context = {"raw_json": presenters.pretty_json(raw)}
+                context: dict[str, Any] = {"raw_json": presenters.pretty_json(raw)}
                 if request.htmx:  # type: ignore[attr-defined]
                     return render(request, "viewer/panels.html#event-json", context)
                 context |= {"ref": ref, "panel": "timeline", "panel_title": "Raw event"}
