@@ -186,7 +186,11 @@ def test_screenshots_of_joe_bloggs_at_320_px_and_desktop(chromium, demo_upstream
         try:
             tab.open(JOE)
             wait_for_panels(tab.page)
-            expect(tab.page.locator(".product img").first).to_be_visible()
+            # Product images load lazily: bring each into view so the picture shows them.
+            for image in tab.page.locator(".product img").all():
+                image.scroll_into_view_if_needed()
+                expect(image).to_have_js_property("complete", True)
+                assert image.evaluate("img => img.naturalWidth") > 0
             tab.page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
         finally:
             context.close()
