@@ -86,9 +86,7 @@ class Event(models.Model):
         indexes = [
             # `id` last: pages are ordered by (event_time, id), so the index alone gives the
             # order and the page's ids, with no sort of the skipped rows (deep `from`).
-            models.Index(
-                fields=["profile", "event_time", "id"], name="sandbox_event_time_id_idx"
-            ),
+            models.Index(fields=["profile", "event_time", "id"], name="sandbox_event_time_id_idx"),
             models.Index(
                 fields=["profile", "event_action", "event_time", "id"],
                 name="sandbox_event_action_id_idx",
