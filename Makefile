@@ -62,12 +62,15 @@ run: install
 # the running PostgreSQL; Redis tests use the running Redis.
 test: install-dev chromium
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy profileviewer
 	TEST_REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -m postgres $(PYTEST_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy profileviewer
 
 bench-sandbox: install-dev
 	$(PY) tests/benchmarks/bench_sandbox.py
