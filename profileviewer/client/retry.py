@@ -27,7 +27,10 @@ class RetryPolicy:
         if isinstance(error, RateLimitError):
             return error.http_status == 429
         if isinstance(error, UnavailableError):
-            return error.http_status is None or error.http_status in RETRYABLE_STATUSES
+            # No status: the request never got an answer. Below 400: the answer was cut off
+            # mid-body (the status line came, the body did not), a network failure too.
+            status = error.http_status
+            return status is None or status < 400 or status in RETRYABLE_STATUSES
         return False
 
     def delay(self, attempt: int, error: IntileryError) -> float | None:

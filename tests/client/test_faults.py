@@ -196,6 +196,24 @@ def test_a_truncated_body_is_unavailable(hostile, client_for):
     hostile.will(truncated)
     with pytest.raises(UnavailableError, match="broke off"):
         client_for(call_budget=0.5).traits(REF)
+    assert len(hostile.requests) > 1, "an answer cut off mid-body is retried"
+
+
+def test_a_body_cut_off_once_is_retried_and_the_call_succeeds(hostile, client_for):
+    def truncated(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", "1000")
+        handler.end_headers()
+        handler.wfile.write(b'{"id": "4c90')
+        handler.close_connection = True
+
+    hostile.will(truncated, ok(JOE))
+    client = client_for()
+    [traits] = client.traits(REF)
+    assert traits.id == JOE["id"]
+    assert len(hostile.requests) == 2
+    assert client.stats()["retries"] == 1
 
 
 def test_a_non_json_body_is_a_protocol_error_and_not_retried(hostile, client_for):
