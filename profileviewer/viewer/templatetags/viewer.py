@@ -66,13 +66,14 @@ def money(amount: Any, currency: str = "") -> str:
 
 @register.filter
 def safe_href(url: Any) -> str:
-    """Only same-site paths and http(s) URLs become links; `javascript:` and friends do not."""
+    """Only same-site paths, http(s), mailto: and tel: URLs become links; `javascript:` and
+    friends do not, nor `//host` or `/\\host`, which browsers resolve to another site."""
     if not isinstance(url, str):
         return ""
     url = url.strip()
-    if url.startswith("/") and not url.startswith("//"):
+    if url.startswith("/") and not url.startswith(("//", "/\\")):
         return url
-    if url.lower().startswith(("https://", "http://")):
+    if url.lower().startswith(("https://", "http://", "mailto:", "tel:")):
         return url
     return ""
 
