@@ -20,6 +20,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 
 from profileviewer.sandbox.errors import INTERNAL, RATE_LIMIT, SandboxError, invalid_request
+from profileviewer.sandbox.params import ascii_whole_number
 
 HEADER = "X-Sandbox-Fault"
 SERVER_ERROR_STATUSES = (500, 502, 503, 504)
@@ -77,11 +78,12 @@ def _error_status(text: str) -> int:
 def _retry_after(text: str) -> int | None:
     if text.lower() == "none":
         return None
-    if not text.isdigit() or int(text) > MAX_RETRY_AFTER:
+    seconds = ascii_whole_number(text, MAX_RETRY_AFTER)
+    if seconds is None or seconds > MAX_RETRY_AFTER:
         raise invalid_request(
             f"{HEADER}: retry_after must be whole seconds up to {MAX_RETRY_AFTER}, or none."
         )
-    return int(text)
+    return seconds
 
 
 def parse_header(text: str, base: FaultPlan) -> FaultPlan:

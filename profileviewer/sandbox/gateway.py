@@ -30,6 +30,7 @@ from profileviewer.sandbox.errors import (
     error_response,
     invalid_request,
 )
+from profileviewer.sandbox.params import ascii_whole_number
 
 logger = logging.getLogger("profileviewer.sandbox")
 
@@ -62,9 +63,10 @@ def _too_large() -> SandboxError:
 def _check_size(request: HttpRequest) -> None:
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared.strip():
-        if not declared.strip().isdigit():
+        size = ascii_whole_number(declared.strip(), MAX_REQUEST_BYTES)
+        if size is None:
             raise invalid_request("Content-Length must be a whole number of bytes.")
-        if int(declared) > MAX_REQUEST_BYTES:
+        if size > MAX_REQUEST_BYTES:
             raise _too_large()
         return
     if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():

@@ -23,6 +23,7 @@ ID_TYPES = ("userId", "email", "id")
 MAX_ID_LENGTH = 512
 MAX_PAGE_SIZE = 100
 WINDOW = 10_000
+# ASCII digits only: str.isdigit() also accepts "²" and other digits int() refuses.
 _DIGITS = re.compile(r"[0-9]+")
 # A "+hh:mm" zone written unencoded in a query string arrives as " hh:mm".
 _SPACE_BEFORE_ZONE = re.compile(r" (\d{2}(?::?\d{2})?)$")
@@ -53,13 +54,28 @@ def parse_ref(segment: str) -> Ref:
     return Ref(id_type, value)
 
 
+def ascii_whole_number(text: str, cap: int) -> int | None:
+    """`text` as a whole number if it is only ASCII digits, else None.
+
+    Anything above `cap` comes back as `cap + 1` without being converted, so a long run of
+    digits never reaches int() (which refuses more than 4,300 of them).
+    """
+    if not _DIGITS.fullmatch(text):
+        return None
+    significant = text.lstrip("0") or "0"
+    if len(significant) > len(str(cap)):
+        return cap + 1
+    return min(int(significant), cap + 1)
+
+
 def _non_negative_int(params: QueryDict, name: str, default: int) -> int:
     text = params.get(name)
     if text is None:
         return default
-    if not _DIGITS.fullmatch(text):
+    value = ascii_whole_number(text, WINDOW)
+    if value is None:
         raise validation_error(f"{name} must be a non-negative whole number, got {text!r}.")
-    return int(text)
+    return value
 
 
 @dataclass(frozen=True)
@@ -83,7 +99,11 @@ def parse_page(params: QueryDict, *, with_from: bool = True) -> Page:
 
 
 def parse_time(name: str, text: str) -> datetime:
-    """ISO 8601 date or datetime; no zone means UTC (PAPI-13)."""
+    """ISO 8601 date or datetime, in UTC; no zone means UTC (PAPI-13).
+
+    A moment whose UTC time falls outside datetime's range (0001-01-01T00:00+14:00) is as
+    unparsable as any other bad date.
+    """
     candidates = [text.strip()]
     if _SPACE_BEFORE_ZONE.search(candidates[0]):
         candidates.append(_SPACE_BEFORE_ZONE.sub(r"+\1", candidates[0]))
@@ -92,14 +112,25 @@ def parse_time(name: str, text: str) -> datetime:
             if len(candidate) == 10:
                 day = date.fromisoformat(candidate)
                 return datetime(day.year, day.month, day.day, tzinfo=UTC)
-            moment = datetime.fromisoformat(candidate)
-        except ValueError:
+            return utc_moment(candidate)
+        except (ValueError, OverflowError):
             continue
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     raise validation_error(
         f"{name} must be an ISO 8601 date or datetime (e.g. 2006-01-02 or "
         f"2006-01-02T15:04:05Z), got {text!r}."
     )
+
+
+def utc_moment(text: str) -> datetime:
+    """An ISO 8601 datetime (no zone means UTC) converted to UTC.
+
+    Raises ValueError when unparsable and OverflowError when its UTC time is out of range,
+    which the database layer would otherwise hit later as a 500.
+    """
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from profileviewer.sandbox.params import (
     parse_event_filter,
     parse_page,
     parse_ref,
+    utc_moment,
 )
 from profileviewer.sandbox.serializers import (
     events_json,
@@ -109,9 +110,9 @@ def _listing_position(scroll_id: str | None) -> _ListingPosition:
         return _ListingPosition(exhausted=True)
     try:
         moment = payload["t"]
-        last_activity = None if moment is None else datetime.fromisoformat(str(moment))
+        last_activity = None if moment is None else utc_moment(str(moment))
         return _ListingPosition(after=(last_activity, uuid.UUID(str(payload["id"]))))
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OverflowError):
         raise validation_error("scrollId is not valid.") from None
 
 

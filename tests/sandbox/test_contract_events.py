@@ -244,3 +244,21 @@ def test_quotes_backslashes_and_unicode_survive_in_events(api):  # PAPI-17
 @pytest.mark.parametrize("params", [{"include": "page\x00viewed"}, {"exclude": "a,\x00"}])
 def test_a_nul_in_an_action_filter_is_a_validation_error(api, joe, params):  # PAPI-13
     assert_error(api.events("userId:qrc-117322", **params), 400, "validation_error")
+
+
+@pytest.mark.parametrize("offset", ["1" * 5001, "\uff11", "²"])
+def test_from_with_huge_or_non_ascii_digits_is_a_validation_error(api, joe, offset):  # PAPI-11
+    message = assert_error(
+        api.events("userId:qrc-117322", **{"from": offset}), 400, "validation_error"
+    )
+    assert "from" in message
+
+
+@pytest.mark.parametrize(
+    "name,value", [("start", "0001-01-01T00:00+14:00"), ("end", "9999-12-31T23:59-12:00")]
+)
+def test_dates_beyond_the_utc_range_are_validation_errors(api, joe, name, value):  # PAPI-13
+    message = assert_error(
+        api.events("userId:qrc-117322", **{name: value}), 400, "validation_error"
+    )
+    assert name in message

@@ -129,3 +129,10 @@ def test_an_injected_error_still_carries_a_request_id_on_every_path(api, joe):  
             "userId:qrc-117322", endpoint, headers={"X-Sandbox-Fault": "error_rate=1"}
         )
         uuid.UUID(response.headers["x-amzn-RequestId"])
+
+
+@pytest.mark.parametrize("value", ["²", "1" * 5001])
+def test_retry_after_must_be_ascii_digits(api, joe, value):  # PAPI-19, PAPI-20
+    # "²".isdigit() is True but int("²") fails; neither may become a 500.
+    message = assert_error(traits(api, f"retry_after={value}"), 400, "invalid_request_error")
+    assert "retry_after" in message

@@ -1,5 +1,6 @@
 """Listing every profile with a scrollId (PAPI-4)."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -90,3 +91,11 @@ def test_a_malformed_scroll_id_is_a_validation_error(api, crowd, scroll_id):  # 
 @pytest.mark.parametrize("size", ["0", "101", "ten"])
 def test_a_bad_listing_size_is_a_validation_error(api, size):  # PAPI-11
     assert "size" in assert_error(api.listing(size=size), 400, "validation_error")
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_scroll_id_beyond_the_utc_range_is_a_validation_error(api, crowd, moment):
+    # PAPI-4, PAPI-19, PAPI-20: overflowing on conversion to UTC must not be a 500.
+    scroll_id = encode_cursor({"t": moment, "id": str(uuid.UUID(int=1))})
+    message = assert_error(api.listing(scrollId=scroll_id), 400, "validation_error")
+    assert "scrollId" in message

@@ -211,3 +211,14 @@ def test_the_sandbox_root_points_to_its_document_and_listing(api):
     body = response.json()
     assert body["openapi"] == f"{api.root}/openapi.json"
     assert body["profiles"] == f"{api.root}/{{clientId}}/{{accountId}}/{{brandId}}/v1/profiles"
+
+
+@pytest.mark.parametrize("declared", ["²", "١٢", "1" * 5001])
+def test_a_content_length_of_non_ascii_or_huge_digits_is_not_a_500(client, joe, declared):
+    # PAPI-19, PAPI-20. The live server's HTTP parser would refuse such a header itself,
+    # so like the test above this goes through the WSGI handler.
+    response = _traits_via_wsgi(
+        client, b"", CONTENT_LENGTH=declared, CONTENT_TYPE="application/json"
+    )
+    status = 413 if declared.isascii() else 400
+    assert_error(response, status, "invalid_request_error")
