@@ -8,7 +8,17 @@ is found by one indexed look-up.
 
 from __future__ import annotations
 
+import math
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
+
+
+def validate_positive_rate(value: float) -> None:
+    """A rate must be a finite number above 0: 0 or less would let the key make no requests."""
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise ValidationError("Enter a number of requests per second above 0.", code="min_value")
 
 
 class ServiceKey(models.Model):
@@ -19,10 +29,14 @@ class ServiceKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     rate_limit = models.FloatField(
-        default=10.0, help_text="Requests per second this key may make, on average."
+        default=10.0,
+        validators=[validate_positive_rate],
+        help_text="Requests per second this key may make, on average (above 0).",
     )
     rate_burst = models.PositiveIntegerField(
-        default=20, help_text="Requests this key may make at once before the rate applies."
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text="Requests this key may make at once before the rate applies (at least 1).",
     )
     allowed_origins = models.TextField(
         blank=True,

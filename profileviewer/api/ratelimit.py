@@ -3,6 +3,11 @@
 Each key has its own rate (tokens per second) and burst (bucket size). ``take`` answers
 "allowed?" at once and never waits: an API caller over its limit gets a 429 with the time
 until a token is back, rather than a request held open.
+
+A key whose rate is not above 0 (or whose burst is below 1) can never earn a token: the model
+refuses such values, but a row written before that rule (or by hand in the database) is treated
+as "no requests allowed": every request is refused with a 429 and ``Retry-After`` of
+``UNUSABLE_RETRY_AFTER`` seconds, never a division by zero.
 """
 
 from __future__ import annotations
@@ -18,6 +23,15 @@ from django.conf import settings
 
 logger = logging.getLogger("profileviewer.api")
 
+# Retry-After for a key whose rate or burst allows no requests at all: no wait would help,
+# so tell the caller to come back much later rather than hammer the API.
+UNUSABLE_RETRY_AFTER = 3600.0
+
+
+def usable(rate: float, burst: int) -> bool:
+    """Whether a bucket with this rate and burst can ever hand out a token."""
+    return math.isfinite(rate) and rate > 0 and burst >= 1
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -31,6 +45,8 @@ class LocalBuckets:
         self._state: dict[str, tuple[float, float]] = {}  # name -> (tokens, last refill)
 
     def take(self, name: str, rate: float, burst: int) -> Decision:
+        if not usable(rate, burst):
+            return Decision(False, UNUSABLE_RETRY_AFTER)
         now = time.monotonic()
         with self._lock:
             tokens, last = self._state.get(name, (float(burst), now))
@@ -73,6 +89,8 @@ class RedisBuckets:
         self._script = self._redis.register_script(_LUA)
 
     def take(self, name: str, rate: float, burst: int) -> Decision:
+        if not usable(rate, burst):
+            return Decision(False, UNUSABLE_RETRY_AFTER)
         allowed, tokens = self._script(keys=[f"pv:api:bucket:{name}"], args=[rate, burst])
         if int(allowed):
             return Decision(True, 0.0)
@@ -85,6 +103,11 @@ _redis: dict[str, RedisBuckets] = {}
 
 def take(name: str, rate: float, burst: int) -> Decision:
     """Take one token from the named bucket (Redis when configured, else this process)."""
+    if not usable(rate, burst):
+        logger.warning(
+            "Bucket %s has rate %r and burst %r: refusing every request", name, rate, burst
+        )
+        return Decision(False, UNUSABLE_RETRY_AFTER)
     url = getattr(settings, "REDIS_URL", None)
     if not url:
         return _local.take(name, rate, burst)

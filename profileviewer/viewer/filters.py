@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlencode
 
@@ -104,14 +104,17 @@ def _moment(text: str, *, end_of_day: bool, what: str, errors: list[str]) -> dat
             day = date.fromisoformat(text)
             if end_of_day:
                 day += timedelta(days=1)
-            return timezone.make_aware(datetime.combine(day, time.min))
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.combine(day, time.min)
+        else:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # In UTC here, as the API will need it: a moment at the edge of the calendar
+        # (0001-01-01 east of UTC, 9999-12-31 west of it) has no UTC equivalent.
+        return moment.astimezone(UTC)
     except (ValueError, OverflowError):
         errors.append(f"The {what} date is not a date: use YYYY-MM-DD.")
         return None
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
 
 
 def parse_filters(query: QueryDict) -> FilterResult:

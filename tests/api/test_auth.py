@@ -4,8 +4,9 @@ import io
 
 import pytest
 import requests
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
+from profileviewer.api import ratelimit
 from profileviewer.api.models import ServiceKey
 from tests.api.conftest import STOREFRONT
 
@@ -65,6 +66,20 @@ def test_a_key_over_its_rate_limit_gets_429_with_retry_after(api):
     assert int(limited.headers["Retry-After"]) >= 1
 
 
+@pytest.mark.parametrize(
+    ("rate", "burst"), [(0, 20), (-1, 20), (0, 0), (10, 0), (float("inf"), 20)]
+)
+def test_a_key_whose_limit_allows_nothing_gets_429_not_500(api, rate, burst):
+    """Such a row predates the model's validators (or was written by hand): no request passes."""
+    ServiceKey.objects.filter(name="web shop").update(rate_limit=rate, rate_burst=burst)
+    for _ in range(2):
+        limited = api.get(JOE, api.shop_token)
+        assert limited.status_code == 429
+        assert limited.json()["error"]["code"] == "rate_limit_error"
+        assert int(limited.headers["Retry-After"]) == ratelimit.UNUSABLE_RETRY_AFTER
+    assert api.get(JOE, api.storefront_token).status_code == 200
+
+
 def test_one_keys_limit_does_not_slow_another_key(api):
     ServiceKey.objects.filter(name="web shop").update(rate_limit=0.5, rate_burst=1)
     api.get(JOE, api.shop_token)
@@ -114,6 +129,26 @@ def test_create_service_key_prints_a_working_key_once(api):
     key = ServiceKey.objects.get(name="reporting")
     assert key.rate_limit == 5
     assert token not in repr(key) and token not in str(key)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rate-limit", "0"], "--rate-limit must be a number above 0"),
+        (["--rate-limit", "-2.5"], "--rate-limit must be a number above 0"),
+        (["--rate-limit", "nan"], "--rate-limit must be a number above 0"),
+        (["--rate-limit", "inf"], "--rate-limit must be a number above 0"),
+        (["--burst", "0"], "--burst must be at least 1"),
+        (["--burst", "-3"], "--burst must be at least 1"),
+    ],
+)
+@pytest.mark.django_db
+def test_create_service_key_refuses_a_limit_that_allows_nothing(args, message):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=message):
+        call_command("create_service_key", "reporting", *args, stdout=out, stderr=io.StringIO())
+    assert out.getvalue() == ""
+    assert not ServiceKey.objects.filter(name="reporting").exists()
 
 
 def test_a_presented_key_is_never_echoed_in_responses_or_logs(api, caplog):

@@ -40,3 +40,23 @@ def test_an_unreachable_redis_falls_back_to_limiting_in_this_process(settings):
     name = f"key:{uuid.uuid4()}"
     assert ratelimit.take(name, rate=0.1, burst=1).allowed
     assert not ratelimit.take(name, rate=0.1, burst=1).allowed
+
+
+@pytest.mark.parametrize(
+    ("rate", "burst"),
+    [(0, 5), (0.0, 1), (-1, 5), (float("nan"), 5), (float("inf"), 5), (5, 0), (5, -1)],
+)
+def test_a_bucket_that_can_never_refill_refuses_without_dividing_by_zero(rate, burst):
+    name = f"key:{uuid.uuid4()}"
+    for _ in range(3):
+        decision = ratelimit.take(name, rate=rate, burst=burst)
+        assert not decision.allowed
+        assert decision.retry_after == ratelimit.UNUSABLE_RETRY_AFTER
+    assert ratelimit.retry_after_header(decision.retry_after) == "3600"
+
+
+@pytest.mark.redis
+def test_with_redis_a_bucket_that_can_never_refill_refuses_too(settings):
+    settings.REDIS_URL = django_settings.TEST_REDIS_URL
+    decision = ratelimit.take(f"key:{uuid.uuid4()}", rate=0, burst=5)
+    assert not decision.allowed and decision.retry_after == ratelimit.UNUSABLE_RETRY_AFTER

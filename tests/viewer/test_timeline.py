@@ -140,6 +140,9 @@ BAD_FILTERS = [
     ({"start": "yesterday-ish"}, "The from date is not a date"),
     ({"end": "2026-13-45"}, "The to date is not a date"),
     ({"start": "9" * 500}, "The from date is not a date"),
+    ({"start": "0001-01-01T00:00+14:00"}, "The from date is not a date"),
+    ({"end": "9999-12-31T23:59-12:00"}, "The to date is not a date"),
+    ({"end": "9999-12-31"}, "The to date is not a date"),
     ({"start": "2026-05-02", "end": "2026-05-01"}, "must be before"),
     ({"offset": "-50"}, "whole number of 0 or more"),
     ({"offset": "ten"}, "whole number of 0 or more"),
@@ -165,6 +168,36 @@ def test_bad_filters_get_a_clear_message_in_the_panel_and_never_reach_upstream(
     assert stub.calls == []
     assert "HX-Push-Url" not in agent.get("/profile/timeline", {"ref": JOE, **params}, **RESULTS)
     assert agent.get("/profile/timeline", {"ref": JOE, **params}).status_code == 400
+
+
+# Dates that are fine in the agent's zone but have no UTC equivalent (the calendar ends at
+# 9999-12-31 and begins at 0001-01-01): the same message as any other bad date, not a 502.
+EDGE_OF_THE_CALENDAR = [
+    ("America/Los_Angeles", {"end": "9999-12-31T23:59"}, "The to date is not a date"),
+    ("America/Los_Angeles", {"end": "9999-12-31"}, "The to date is not a date"),
+    ("Asia/Tokyo", {"start": "0001-01-01T00:00"}, "The from date is not a date"),
+    ("Asia/Tokyo", {"start": "0001-01-01"}, "The from date is not a date"),
+]
+
+
+@pytest.mark.parametrize(("zone", "params", "message"), EDGE_OF_THE_CALENDAR)
+def test_dates_beyond_the_calendar_in_the_agents_zone_get_a_clear_message(
+    agent, stub_client, zone, params, message
+):
+    agent.cookies["pv_tz"] = zone
+    stub = stub_client(UnavailableError("must not be called"))
+    response = agent.get("/profile/timeline", {"ref": JOE, **params}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Check the filters" in html and message in html.replace("“", "").replace("”", "")
+    assert "Unreadable answer" not in html
+    assert stub.calls == []
+    assert agent.get("/profile/timeline", {"ref": JOE, **params}).status_code == 400
+
+
+def test_the_latest_and_earliest_dates_utc_can_hold_are_still_accepted(agent, upstream):
+    params = {"start": "0001-01-01T00:00Z", "end": "9999-12-30"}
+    assert agent.get("/profile/timeline", {"ref": JOE, **params}, **HTMX).status_code == 200
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -27,8 +28,11 @@ class Command(BaseCommand):
         name = options["name"].strip()
         if not name or len(name) > 100:
             raise CommandError("NAME must be 1 to 100 characters.")
-        if options["rate_limit"] <= 0 or options["burst"] < 1:
-            raise CommandError("--rate-limit must be above 0 and --burst at least 1.")
+        rate, burst = options["rate_limit"], options["burst"]
+        if not (math.isfinite(rate) and rate > 0):
+            raise CommandError(f"--rate-limit must be a number above 0 (got {rate:g}).")
+        if burst < 1:
+            raise CommandError(f"--burst must be at least 1 (got {burst}).")
         key, token = create_service_key(
             name,
             rate_limit=options["rate_limit"],
