@@ -115,8 +115,11 @@ def profile_events(
                 width = min(width * 2, batch)
             for page in pages:
                 for event in page.events:
-                    if event.event_id not in seen:
-                        seen.add(event.event_id)
+                    # Windows overlap by a millisecond, so the same event can come twice; an
+                    # event without an eventId is told apart by its whole content instead.
+                    key = event.event_id or _json(event.raw)
+                    if key not in seen:
+                        seen.add(key)
                         newest_first.append(event)
                 window_reached = page.window_reached
                 offset = page.next_offset

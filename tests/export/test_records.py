@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 from profileviewer.client import ProfileRef
@@ -75,3 +76,14 @@ def test_a_profile_of_two_pages_costs_no_extra_request():
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert len(profile_events(client, REF, None, pages_pool=pool)) == 150
     assert len(client.calls) == 2
+
+
+def test_events_without_an_event_id_are_all_kept():
+    events = [event("page_viewed", NOW - timedelta(minutes=i)) for i in range(3)]
+    anonymous = [
+        replace(e, event_id="", raw={k: v for k, v in e.raw.items() if k != "eventId"})
+        for e in events
+    ]
+    collected = profile_events(FakeClient(anonymous), REF, None)
+    assert len(collected) == 3
+    assert [e["eventTime"] for e in collected] == sorted(e.raw["eventTime"] for e in events)
