@@ -184,15 +184,17 @@ def test_connection_refused_is_unavailable(client_for):
     assert client.stats()["calls"] >= 2  # retried
 
 
-def test_a_truncated_body_is_unavailable(hostile, client_for):
-    def truncated(handler):
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", "1000")
-        handler.end_headers()
-        handler.wfile.write(b'{"id": "4c90')
-        handler.close_connection = True
+def truncated(handler):
+    """An answer whose connection closes after 12 of its promised 1,000 bytes."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", "1000")
+    handler.end_headers()
+    handler.wfile.write(b'{"id": "4c90')
+    handler.close_connection = True
 
+
+def test_a_truncated_body_is_unavailable(hostile, client_for):
     hostile.will(truncated)
     with pytest.raises(UnavailableError, match="broke off"):
         client_for(call_budget=0.5).traits(REF)
@@ -200,14 +202,6 @@ def test_a_truncated_body_is_unavailable(hostile, client_for):
 
 
 def test_a_body_cut_off_once_is_retried_and_the_call_succeeds(hostile, client_for):
-    def truncated(handler):
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", "1000")
-        handler.end_headers()
-        handler.wfile.write(b'{"id": "4c90')
-        handler.close_connection = True
-
     hostile.will(truncated, ok(JOE))
     client = client_for()
     [traits] = client.traits(REF)
