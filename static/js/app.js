@@ -64,6 +64,14 @@
   document.addEventListener("toggle", function (event) {
     var details = event.target;
     if (!details.open || !details.querySelector) return;
+    // A timeline row holds a link to its raw event; fetch it into the row on first opening
+    // (one listener here instead of htmx attributes on each of 50 rows).
+    var link = details.querySelector(":scope > pre > a[href]");
+    if (link && window.htmx && !link.dataset.loading) {
+      link.dataset.loading = "1";
+      window.htmx.ajax("GET", link.getAttribute("href"), { target: link.parentNode, swap: "innerHTML" });
+      return;
+    }
     var pre = details.querySelector(":scope > pre[data-json]");
     if (!pre || pre.dataset.pretty) return;
     try {

@@ -48,8 +48,8 @@ def test_a_run_of_the_same_action_collapses_into_one_expandable_row(agent, upstr
 
 def test_each_event_expands_to_its_raw_json(agent, upstream):
     html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
-    urls = re.findall(r'<details hx-get="([^"]+)" hx-trigger="toggle once"', html)
-    assert urls, "each single event loads its raw JSON when expanded"
+    urls = re.findall(r'<details><summary>.*?aria-label="Raw event"><a href="([^"]+)"', html)
+    assert urls, "each single event links to its raw JSON, loaded when expanded"
     raws = [agent.get(unescape(url), **HTMX).content.decode() for url in urls]
     assert any("\n  &quot;eventAction&quot;: &quot;order_completed&quot;" in raw for raw in raws)
 
