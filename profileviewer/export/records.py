@@ -29,6 +29,9 @@ CSV_COLUMNS = [
 CSV_EVENT_COLUMNS = ["eventCount", "events"]
 _ONE_MS = timedelta(milliseconds=1)
 PAGE = 100  # events per request, the most the API returns (PAPI-12)
+# Pages of a profile fetched one at a time before the rest go side by side: on the demo data
+# all but a handful of profiles (3 in 1,000) have fewer events than this many pages hold.
+SEQUENTIAL_PAGES = 4
 
 
 def _json(value: Any) -> str:
@@ -87,9 +90,12 @@ def profile_events(
     millisecond are neither lost nor doubled).
 
     With a ``pages_pool``, pages are fetched side by side once a profile has proved large:
-    after the first two pages, rounds of 2, then up to ``batch`` pages at once. One large
-    profile then does not hold the export up one round trip per page, while a profile of a
-    few pages costs no request more than it needs (a large one at most ``batch - 1``).
+    the first ``SEQUENTIAL_PAGES`` pages one at a time, then rounds of ``batch`` pages. One
+    large profile then does not hold the export up one round trip per page, while a profile
+    of up to ``SEQUENTIAL_PAGES`` pages (nearly all of them) costs no request more than it
+    needs; a larger one at most ``batch - 1`` per scan, past its last page. (Rounds that
+    started after two pages cost a profile of three pages a fourth, empty one: 8 % of the
+    export's requests on the demo data.)
     """
     seen: set[str] = set()
     newest_first: list[Event] = []
@@ -102,17 +108,14 @@ def profile_events(
         query = EventQuery(start=since, end=end)
         offset: int | None = 0
         window_reached = False
-        width = 1  # pages per round: doubles while pages keep coming back full, up to `batch`
         while offset is not None:
             start = offset
-            if pages_pool is None or width < 2:
+            if pages_pool is None or batch < 2 or start < SEQUENTIAL_PAGES * PAGE:
                 pages = [fetch(query, start)]
             else:
-                stop = min(start + width * PAGE, EVENT_WINDOW)
+                stop = min(start + batch * PAGE, EVENT_WINDOW)
                 offsets = list(range(start, stop, PAGE))
                 pages = list(pages_pool.map(lambda o, q=query: fetch(q, o), offsets))
-            if start > 0:
-                width = min(width * 2, batch)
             for page in pages:
                 for event in page.events:
                     # Windows overlap by a millisecond, so the same event can come twice; an

@@ -6,6 +6,8 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from profileviewer.client import ProfileRef
 from profileviewer.export.records import header, profile_events, render
 from tests.insights.fakes import NOW, FakeClient, event, traits
@@ -65,17 +67,19 @@ def test_a_large_profiles_pages_fetched_side_by_side_give_the_same_events():
         side_by_side = profile_events(client, REF, None, pages_pool=pool, batch=4)
     assert side_by_side == one_by_one
     assert len(side_by_side) == 1_050
-    # 11 pages hold the events; a round of 4 may ask for up to 3 past the end.
-    assert 11 <= len(client.calls) <= 14
+    # 11 pages hold the events: 4 one at a time, then rounds of 4, the last asking for one
+    # page past the end.
+    assert len(client.calls) == 12
 
 
-def test_a_profile_of_two_pages_costs_no_extra_request():
+@pytest.mark.parametrize(("count", "pages"), [(99, 1), (150, 2), (250, 3), (399, 4)])
+def test_a_profile_of_up_to_four_pages_costs_no_extra_request(count, pages):
     from concurrent.futures import ThreadPoolExecutor
 
-    client = FakeClient([event("page_viewed", NOW - timedelta(seconds=i)) for i in range(150)])
+    client = FakeClient([event("page_viewed", NOW - timedelta(seconds=i)) for i in range(count)])
     with ThreadPoolExecutor(max_workers=4) as pool:
-        assert len(profile_events(client, REF, None, pages_pool=pool)) == 150
-    assert len(client.calls) == 2
+        assert len(profile_events(client, REF, None, pages_pool=pool)) == count
+    assert len(client.calls) == pages
 
 
 def test_events_without_an_event_id_are_all_kept():
