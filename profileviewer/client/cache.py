@@ -22,6 +22,7 @@ from typing import Any
 
 import redis
 from django.core.cache import BaseCache, caches
+from django.core.signals import setting_changed
 
 from profileviewer.client.errors import IntileryError, UnavailableError
 
@@ -38,15 +39,42 @@ def cache_key(url: str, params: Mapping[str, str] | None) -> str:
     return KEY_PREFIX + digest
 
 
+# One instance of the default cache for the whole process. Django's ``caches["default"]`` is
+# per thread, and the viewer and the insights fetch pages on short-lived pool threads: each
+# new thread built its own Redis connection pool, so every cached read paid a new connection
+# (and redis-py's version look-up on disk), ~3 ms a panel. Django's cache backends are
+# thread-safe; tests that override CACHES get a new instance through ``setting_changed``.
+_default_cache: BaseCache | None = None
+_default_cache_lock = threading.Lock()
+
+
+def default_cache() -> BaseCache:
+    global _default_cache
+    with _default_cache_lock:
+        if _default_cache is None:
+            _default_cache = caches.create_connection("default")
+        return _default_cache
+
+
+def _forget_default_cache(*, setting: str, **kwargs: Any) -> None:
+    global _default_cache
+    if setting == "CACHES":
+        with _default_cache_lock:
+            _default_cache = None
+
+
+setting_changed.connect(_forget_default_cache)
+
+
 class ResponseCache:
     def __init__(self, cache: BaseCache | None = None) -> None:
-        # None: Django's default cache, looked up per call so override_settings(CACHES=...)
+        # None: the process's default cache, looked up per call so override_settings(CACHES=...)
         # in tests takes effect.
         self._cache = cache
 
     @property
     def backend(self) -> BaseCache:
-        return self._cache if self._cache is not None else caches["default"]
+        return self._cache if self._cache is not None else default_cache()
 
     def get(self, key: str) -> Any:
         try:

@@ -27,7 +27,6 @@ endpoint merges them, PAPI-16), and a channel counts when any of the profiles su
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -38,6 +37,7 @@ from django.utils.dateparse import parse_datetime
 
 from profileviewer.client import EventQuery
 from profileviewer.insights.paging import all_events
+from profileviewer.insights.parallel import reads_pool
 
 if TYPE_CHECKING:
     from profileviewer.client import Event, Meta, ProfileRef
@@ -190,17 +190,17 @@ def profile_summary(
 
     # Five independent upstream reads: run them side by side so the summary costs about one
     # round trip, not five. The first error raised is the one the caller sees.
-    with ThreadPoolExecutor(max_workers=5, thread_name_prefix="insights") as pool:
-        metas_f = pool.submit(client.meta, ref, fresh=fresh)
-        orders_f = pool.submit(window, "order_completed")
-        sent_f = pool.submit(window, "email_sent")
-        opened_f = pool.submit(window, "email_opened")
-        clicked_f = pool.submit(window, "email_clicked")
-        metas = metas_f.result()
-        orders = orders_f.result()
-        sent = sent_f.result()
-        opened = opened_f.result()
-        clicked = clicked_f.result()
+    pool = reads_pool()
+    metas_f = pool.submit(client.meta, ref, fresh=fresh)
+    orders_f = pool.submit(window, "order_completed")
+    sent_f = pool.submit(window, "email_sent")
+    opened_f = pool.submit(window, "email_opened")
+    clicked_f = pool.submit(window, "email_clicked")
+    metas = metas_f.result()
+    orders = orders_f.result()
+    sent = sent_f.result()
+    opened = opened_f.result()
+    clicked = clicked_f.result()
 
     activity = [m.last_activity_time for m in metas if m.last_activity_time is not None]
     last_activity = max(activity, default=None)

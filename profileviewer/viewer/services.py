@@ -36,6 +36,7 @@ from profileviewer.insights import (
     profile_summary,
     recently_viewed_not_purchased,
 )
+from profileviewer.insights.parallel import reads_pool
 from profileviewer.viewer import chart, presenters
 from profileviewer.viewer.filters import PAGE_SIZE, TimelineFilters
 
@@ -343,18 +344,18 @@ def _activity_chart(ref: ProfileRef, *, fresh: bool) -> chart.ActivityChart:
     events: list[Event] = []
     offset = 0
     more = True
-    with ThreadPoolExecutor(max_workers=CHART_PARALLEL_PAGES) as pool:
-        while more and offset < CHART_MAX_EVENTS:
-            offsets = range(offset, min(offset + CHART_PARALLEL_PAGES * 100, CHART_MAX_EVENTS), 100)
-            pages = list(
-                pool.map(lambda o: api.events(ref, query, offset=o, size=100, fresh=fresh), offsets)
-            )
-            for page in pages:
-                events.extend(page.events)
-                if page.next_offset is None:
-                    more = False
-                    break
-            offset = offsets[-1] + 100
+    pool = reads_pool()
+    while more and offset < CHART_MAX_EVENTS:
+        offsets = range(offset, min(offset + CHART_PARALLEL_PAGES * 100, CHART_MAX_EVENTS), 100)
+        pages = list(
+            pool.map(lambda o: api.events(ref, query, offset=o, size=100, fresh=fresh), offsets)
+        )
+        for page in pages:
+            events.extend(page.events)
+            if page.next_offset is None:
+                more = False
+                break
+        offset = offsets[-1] + 100
     return chart.activity_chart(events, truncated=more)
 
 

@@ -131,7 +131,7 @@ import django
 from django.conf import settings
 start_at, upstream, redis_url, token = sys.argv[1:5]
 settings.configure(
-    CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    CACHES={"default": {"BACKEND": "profileviewer.rediscache.ReusingRedisCache",
                         "LOCATION": redis_url}},
     USE_TZ=True,
 )

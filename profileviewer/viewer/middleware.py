@@ -1,0 +1,38 @@
+"""Headers that only mean something on a document are not sent with htmx fragments.
+
+Content-Security-Policy, X-Frame-Options, Cross-Origin-Opener-Policy and Referrer-Policy
+govern the document a response becomes; an htmx response is read by ``XMLHttpRequest`` and
+swapped into a page that already has its own, so on a fragment they are ~330 bytes of noise,
+repeated for each of the profile page's six panels. Only htmx sends ``HX-Request`` (a
+navigation, a form post or a frame load cannot), and every view that answers htmx differently
+varies on it, so a browser never gets a fragment's headers for a document. ``nosniff`` stays:
+it applies to every response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase
+
+DOCUMENT_ONLY_HEADERS = (
+    "Content-Security-Policy",
+    "Content-Security-Policy-Report-Only",
+    "X-Frame-Options",
+    "Cross-Origin-Opener-Policy",
+    "Referrer-Policy",
+)
+
+
+class FragmentHeadersMiddleware:
+    """Outermost, so it sees the response after every middleware that adds those headers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if request.headers.get("HX-Request") == "true":
+            for header in DOCUMENT_ONLY_HEADERS:
+                del response[header]
+        return response
