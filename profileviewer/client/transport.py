@@ -6,6 +6,8 @@ Everything that can go wrong on the wire ends here as an ``IntileryError``; noth
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import json
 import logging
 import time
@@ -56,6 +58,39 @@ def new_session() -> requests.Session:
 
 def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
     return request
+
+
+@functools.lru_cache(maxsize=64)
+def is_loopback(host: str | None) -> bool:
+    """True for a host on this machine's loopback interface (127.0.0.0/8, ::1, localhost)."""
+    if not host:
+        return False
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def request_headers(url_host: str | None, token: str) -> dict[str, str]:
+    """The headers of one GET; compressed answers only from an upstream on another host.
+
+    Compression trades CPU at both ends for fewer bytes on the network. Across a network
+    (the real API) that pays: a 100-event page shrinks from ~97 KB to ~8 KB. On the loopback
+    interface (the sandbox, or a proxy on this host) there is no network to save, and
+    gzipping that page cost the sandbox ~0.7 ms, about a seventh of its CPU per request,
+    on the same two cores the export needs.
+    """
+    headers = {
+        "auth-token": token,
+        "content-type": "application/json",  # PAPI-5: required even on a GET
+        "accept": "application/json",
+    }
+    if is_loopback(url_host):
+        headers["accept-encoding"] = "identity"
+    return headers
 
 
 def _is_json(content_type: str) -> bool:
@@ -119,15 +154,12 @@ def send_get(
     max_bytes: int,
 ) -> tuple[Any, str | None]:
     """GET ``url`` and return its parsed JSON body and request id, or raise an IntileryError."""
-    path = urlsplit(url).path
+    parts = urlsplit(url)
+    path = parts.path
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise UnavailableError("The Profiles API did not answer in time.")
-    headers = {
-        "auth-token": token,
-        "content-type": "application/json",  # PAPI-5: required even on a GET
-        "accept": "application/json",
-    }
+    headers = request_headers(parts.hostname, token)
     started = time.perf_counter()
     request_id: str | None = None
     status: int | str = "-"

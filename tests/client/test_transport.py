@@ -1,0 +1,53 @@
+"""The wire details of one GET: which answers we ask to have compressed."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from profileviewer.client import ProfileRef
+from profileviewer.client.transport import is_loopback, request_headers
+from tests.client.conftest import TOKEN, ok
+
+REF = ProfileRef.parse("userId:qrc-117322")
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "LOCALHOST", "api.localhost"],
+)
+def test_hosts_on_the_loopback_interface_are_recognised(host):
+    assert is_loopback(host)
+
+
+@pytest.mark.parametrize(
+    "host",
+    [None, "", "api.intilery.com", "10.0.0.5", "192.168.1.2", "::2", "localhost.example.com"],
+)
+def test_other_hosts_are_not_loopback(host):
+    assert not is_loopback(host)
+
+
+def test_a_remote_upstream_may_compress_its_answers():
+    headers = request_headers("api.intilery.com", TOKEN)
+    # No header of ours: the session's default (gzip, deflate) goes out.
+    assert "accept-encoding" not in headers
+    assert headers["auth-token"] == TOKEN
+    assert headers["content-type"] == "application/json"
+
+
+def test_a_loopback_upstream_is_asked_for_uncompressed_answers(hostile, client_for):
+    hostile.will(ok({"id": "p-1", "externalId": "qrc-117322"}))
+    client_for().traits(REF)
+    headers = {name.lower(): value for name, value in hostile.requests[0]["headers"].items()}
+    assert headers["accept-encoding"] == "identity"
+    assert headers["content-type"] == "application/json"
+
+
+def test_a_compressed_answer_is_still_read_when_the_server_sends_one_anyway(hostile, client_for):
+    body = gzip.compress(json.dumps({"id": "p-1", "firstName": "Ada"}).encode())
+    hostile.will(ok(None, raw=body, headers={"Content-Encoding": "gzip"}))
+    [traits] = client_for().traits(REF)
+    assert traits.first_name == "Ada"
