@@ -114,8 +114,8 @@ def uuid_text(value: object) -> str:
 def iso_text(value: object) -> str:
     """A timestamp as the database returns it -> store.iso() format (PAPI-17)."""
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
+        if value.tzinfo is None:  # naive UTC, as SQLite's converter gives it: the common case
+            return value.isoformat(timespec="milliseconds") + "Z"
         if value.utcoffset() == ZERO:
             return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
         return iso(value)

@@ -16,6 +16,7 @@ from tests.sandbox.factories import api_fixture, make_profile  # noqa: F401
         (datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), "2026-01-02T03:04:05.678Z"),
         (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-01-02T03:04:05.000Z"),
         (datetime(2026, 1, 2, 3, 4, 5, 999999), "2026-01-02T03:04:05.999Z"),
+        (datetime(2026, 1, 2, 3, 4, 5), "2026-01-02T03:04:05.000Z"),
         (
             datetime(2026, 1, 2, 4, 4, 5, 1000, tzinfo=timezone(timedelta(hours=1))),
             "2026-01-02T03:04:05.001Z",
@@ -33,8 +34,9 @@ def test_timestamps_match_store_iso_to_the_millisecond():
     start = datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC)
     for step in range(0, 5_000_000, 12_347):
         moment = start + timedelta(microseconds=step)
-        naive_text = moment.replace(tzinfo=None).isoformat(" ")
-        assert iso_text(moment) == iso_text(naive_text) == iso(moment)
+        naive = moment.replace(tzinfo=None)
+        assert iso_text(moment) == iso_text(naive.isoformat(" ")) == iso(moment)
+        assert iso_text(naive) == iso(moment)
 
 
 def test_database_uuids_become_canonical_text():
