@@ -50,6 +50,7 @@ def run_django(env: dict[str, str], code: str) -> subprocess.CompletedProcess[st
         ("DATABASE_URL", "mysql://nope"),
         ("LOG_LEVEL", "LOUD"),
         ("SANDBOX_FAULT_ERROR_RATE", "2"),
+        ("DATABASE_CONN_MAX_AGE", "-5"),
     ],
 )
 def test_a_bad_value_stops_the_app_naming_the_variable(name, value):
@@ -84,6 +85,14 @@ def test_production_mounts_no_sandbox_and_has_no_demo_defaults():
     assert result.returncode == 0, result.stderr
     assert "NOT MOUNTED" in result.stdout
     assert "https://profiles.example.test []" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["sqlite:///tmp/pv-settings.sqlite3", "postgres://u@h:5432/d"])
+def test_database_connections_persist_across_requests_on_sqlite_and_postgresql(url):
+    code = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    assert run_django({**PRODUCTION, "DATABASE_URL": url}, code).stdout.strip() == "60"
+    no_reuse = {**PRODUCTION, "DATABASE_URL": url, "DATABASE_CONN_MAX_AGE": "0"}
+    assert run_django(no_reuse, code).stdout.strip() == "0"
 
 
 def test_sandbox_mode_points_the_client_at_the_local_sandbox():
