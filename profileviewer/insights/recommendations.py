@@ -10,23 +10,26 @@ Rules:
   merges every matching profile's events (PAPI-16), so views and orders are merged across
   them: a product seen on one profile and bought on another counts as bought.
 
-Upstream cost: views are read a page (100 events) at a time only until ``limit`` products
-are found; orders are fetched only for the time span those view pages cover
-(``start`` just before the oldest view considered), so a typical call is two requests.
+Upstream cost: the newest page of views and the newest page of orders are read side by side
+(one round trip, not two in a row); further view pages are read only until ``limit`` products
+are found, and further orders only for views older than the orders already read (``start``
+just before the oldest view considered). A typical call is two requests in one round trip.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from profileviewer.client import EventQuery
-from profileviewer.insights.paging import iter_pages
+from profileviewer.insights.paging import PAGE_SIZE, iter_pages
+from profileviewer.insights.parallel import reads_pool
 
 if TYPE_CHECKING:
-    from profileviewer.client import Event, ProfileRef
+    from profileviewer.client import Event, EventPage, ProfileRef
     from profileviewer.client.client import ProfilesClient
 
 # The API's timestamps have millisecond precision and `start` is exclusive (PAPI-13); one
@@ -95,26 +98,46 @@ class _Purchases:
         self.client = client
         self.ref = ref
         self.fresh = fresh
-        self.covered_from: datetime | None = None  # every order after this is known
+        self.covered_from: datetime | None = None  # every order at or after this is known
+        self.complete = False  # every order is known
         self.latest: dict[str, datetime] = {}
         self.seen_ids: set[str] = set()
 
+    def start_newest(self) -> Future[EventPage]:
+        """The newest page of orders, read beside the first page of views."""
+        query = EventQuery(include="order_completed")
+        return reads_pool().submit(
+            self.client.events, self.ref, query, offset=0, size=PAGE_SIZE, fresh=self.fresh
+        )
+
+    def take_newest(self, page: EventPage) -> None:
+        self._absorb(page.events)
+        if page.next_offset is None:
+            self.complete = True
+        elif page.events:
+            # More orders share the oldest time shown here may be on the next page: only the
+            # ones after it are all known.
+            self.covered_from = min(order.event_time for order in page.events) + _ONE_MS
+
+    def _absorb(self, orders: tuple[Event, ...]) -> None:
+        for order in orders:
+            if order.event_id in self.seen_ids:
+                continue
+            self.seen_ids.add(order.event_id)
+            for product_id in _ordered_product_ids(order):
+                known = self.latest.get(product_id)
+                if known is None or order.event_time > known:
+                    self.latest[product_id] = order.event_time
+
     def cover(self, since: datetime) -> None:
-        if self.covered_from is not None and since >= self.covered_from:
+        if self.complete or (self.covered_from is not None and since >= self.covered_from):
             return
         # `end` is exclusive: stop just after the span already fetched; duplicates at the
         # boundary are dropped by event id.
         end = self.covered_from + _ONE_MS if self.covered_from is not None else None
         query = EventQuery(include="order_completed", start=since - _ONE_MS, end=end)
         for page in iter_pages(self.client, self.ref, query, fresh=self.fresh):
-            for order in page:
-                if order.event_id in self.seen_ids:
-                    continue
-                self.seen_ids.add(order.event_id)
-                for product_id in _ordered_product_ids(order):
-                    known = self.latest.get(product_id)
-                    if known is None or order.event_time > known:
-                        self.latest[product_id] = order.event_time
+            self._absorb(page)
         self.covered_from = since
 
     def bought_since(self, product_id: str, moment: datetime) -> bool:
@@ -129,10 +152,14 @@ def recently_viewed_not_purchased(
     if limit < 1:
         return []
     purchases = _Purchases(client, ref, fresh)
+    newest_orders = purchases.start_newest()
     considered: set[str] = set()
     result: list[ViewedProduct] = []
     views = EventQuery(include="product_viewed")
     for page in iter_pages(client, ref, views, fresh=fresh):
+        if newest_orders is not None:
+            purchases.take_newest(newest_orders.result())
+            newest_orders = None
         purchases.cover(min(event.event_time for event in page))
         for event in sorted(page, key=lambda e: e.event_time, reverse=True):
             product = _viewed_product(event)

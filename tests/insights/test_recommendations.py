@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -90,11 +91,40 @@ def test_it_pages_further_back_when_recent_views_were_all_bought():
     assert client.event_calls("product_viewed") == 2
 
 
-def test_an_order_older_than_every_view_is_never_fetched():
-    client = FakeClient([viewed("SKU-1", ago(days=1)), ordered(ago(days=300), "SKU-1")])
+def test_the_newest_orders_are_read_beside_the_first_views_in_one_round_trip():
+    class SlowClient(FakeClient):
+        def events(self, *args, **kwargs):
+            self.started.append(time.monotonic())
+            time.sleep(0.05)  # an upstream round trip
+            page = super().events(*args, **kwargs)
+            self.ended.append(time.monotonic())
+            return page
+
+    client = SlowClient([viewed("SKU-1", ago(days=1)), ordered(ago(days=300), "SKU-1")])
+    client.started, client.ended = [], []
     assert ids(recently_viewed_not_purchased(client, JOE)) == ["SKU-1"]
-    order_query = next(q for _, q in client.calls if q.include == "order_completed")
-    assert order_query.start is not None and order_query.start > ago(days=2)
+    assert len(client.started) == 2
+    assert max(client.started) < min(client.ended), "the two reads overlap"
+
+
+def test_a_view_older_than_the_newest_100_orders_reads_the_orders_around_it():
+    # 150 recent orders of other products; SKU-OLD was viewed 40 days ago and bought 39 days
+    # ago, before all of them: it must still count as bought.
+    recent_orders = [ordered(ago(days=1, minutes=i), f"OTHER-{i}") for i in range(150)]
+    client = FakeClient(
+        [
+            *recent_orders,
+            viewed("SKU-NEW", ago(hours=1)),
+            viewed("SKU-OLD", ago(days=40)),
+            ordered(ago(days=39), "SKU-OLD"),
+        ]
+    )
+    assert ids(recently_viewed_not_purchased(client, JOE)) == ["SKU-NEW"]
+    order_queries = [q for _, q in client.calls if q.include == "order_completed"]
+    assert order_queries[0].start is None  # the newest page, read beside the views
+    # Then only the span the newest page did not cover, back to the oldest view.
+    assert order_queries[1].start is not None and order_queries[1].start < ago(days=40)
+    assert order_queries[1].end is not None and order_queries[1].end <= ago(days=1)
 
 
 def test_views_without_a_product_id_or_with_odd_prices_do_not_break_it():
