@@ -7,27 +7,18 @@ LIMIT/OFFSET and never counted; the listing by a keyset on (last activity, id).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import connections
-from django.db.models import F, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db import connections, router
+from django.db.models import F, Q, QuerySet
 
 from profileviewer.sandbox.models import Event, Identity, Profile
 from profileviewer.sandbox.params import EventFilter, Page, Ref
 from profileviewer.sandbox.store import iso
 
-EVENT_COLUMNS = (
-    "profile_id",
-    "event_id",
-    "event_time",
-    "received_time",
-    "event_action",
-    "source",
-    "raw_data_text",
-)
 # Columns an events or identities page needs from its profiles; traits can be large.
 SUMMARY_COLUMNS = ("id", "external_id", "email")
 ZERO = timedelta(0)
@@ -56,49 +47,91 @@ def event_rows(
     Each row: profile id, event id, event time, received time, action, source, and the
     rawData JSON text, every value already in its wire form.
     """
-    if len(profiles) == 1:
-        queryset = Event.objects.filter(profile_id=profiles[0].pk)
-    else:
-        queryset = Event.objects.filter(profile_id__in=[profile.pk for profile in profiles])
+    connection = connections[router.db_for_read(Event)]
+    excluded = tuple(dict.fromkeys(event_filter.exclude))  # as the ORM's __in: no repeats
+    sql = _page_sql(
+        connection.vendor,
+        profiles=len(profiles),
+        include=bool(event_filter.include),
+        excludes=len(excluded),
+        start=event_filter.start is not None,
+        end=event_filter.end is not None,
+        descending=event_filter.sort != "asc",
+    )
+    # Values go through the fields, as a queryset's would (a UUID is 32 hex digits on
+    # SQLite, a native uuid on PostgreSQL; an aware datetime is made naive UTC on SQLite).
+    profile_field = Event._meta.get_field("profile")
+    time_field = Event._meta.get_field("event_time")
+    params: list[Any] = [profile_field.get_db_prep_value(p.pk, connection) for p in profiles]
     if event_filter.include:
-        queryset = queryset.filter(event_action=event_filter.include)
-    if event_filter.exclude:
-        queryset = queryset.exclude(event_action__in=event_filter.exclude)
-    if event_filter.start:
-        queryset = queryset.filter(event_time__gt=event_filter.start)
-    if event_filter.end:
-        queryset = queryset.filter(event_time__lt=event_filter.end)
-    ordering = ("event_time", "id") if event_filter.sort == "asc" else ("-event_time", "-id")
-    # The page's ids come from a subquery that walks only the index; the outer query then
-    # reads just those rows. Fetching whole rows directly made PostgreSQL build every skipped
-    # row (rawData as text included) before OFFSET discarded it (~50 ms at from=9900), and
-    # two separate queries cost a second round trip.
-    page_ids = queryset.order_by(*ordering).values("id")[page.offset : page.offset + page.size]
+        params.append(event_filter.include)
+    params.extend(excluded)
+    for moment in (event_filter.start, event_filter.end):
+        if moment is not None:
+            params.append(time_field.get_db_prep_value(moment, connection))
+    params += [page.size, page.offset]
     # The rows are read with a plain cursor and turned into the API's text here: Django's
     # per-value converters (datetimes parsed from SQLite text, then formatted again) were
     # a third of a page's time. rawData comes back as the stored JSON text and is spliced
     # into the response as is, without a decode/encode round trip.
-    rows = (
-        Event.objects.filter(id__in=page_ids)
-        .annotate(raw_data_text=Cast("raw_data", TextField()))
-        .order_by(*ordering)
-        .values_list("id", *EVENT_COLUMNS)
-    )
-    sql, params = rows.query.sql_with_params()
-    with connections[rows.db].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [
             (
+                uuid_text(row[0]),
                 uuid_text(row[1]),
-                uuid_text(row[2]),
+                iso_text(row[2]),
                 iso_text(row[3]),
-                iso_text(row[4]),
+                row[4],
                 row[5],
                 row[6],
-                row[7],
             )
             for row in cursor.fetchall()
         ]
+
+
+@functools.lru_cache(maxsize=256)
+def _page_sql(
+    vendor: str,
+    *,
+    profiles: int,
+    include: bool,
+    excludes: int,
+    start: bool,
+    end: bool,
+    descending: bool,
+) -> str:
+    """The events page's SQL for one shape of filters (``vendor`` keys the cache only).
+
+    Written out once per shape instead of built by the ORM per request: building the two
+    querysets cost ~0.9 ms a page, a fifth of the sandbox's CPU per events request. It is
+    the SQL the ORM wrote: the page's ids come from a subquery that walks only the index
+    (profile, [action,] event_time, id); the outer query then reads just those rows.
+    Fetching whole rows directly made PostgreSQL build every skipped row (rawData as text
+    included) before OFFSET discarded it (~50 ms at from=9900). ``CAST(... AS text)`` gives
+    the stored JSON text on SQLite and PostgreSQL alike.
+    """
+    table = Event._meta.db_table
+    holders = ", ".join(["%s"] * profiles)
+    where = ["profile_id = %s" if profiles == 1 else f"profile_id IN ({holders})"]
+    if include:
+        where.append("event_action = %s")
+    if excludes:
+        where.append(f"NOT (event_action IN ({', '.join(['%s'] * excludes)}))")
+    if start:
+        where.append("event_time > %s")
+    if end:
+        where.append("event_time < %s")
+    order = "DESC" if descending else "ASC"
+    # Only the model's table name, placeholders and ASC/DESC are interpolated; every value
+    # is a parameter.
+    return (
+        "SELECT profile_id, event_id, event_time, received_time, event_action, source, "  # noqa: S608
+        f'CAST(raw_data AS text) FROM "{table}" WHERE id IN ('
+        f'SELECT id FROM "{table}" WHERE {" AND ".join(where)} '
+        f"ORDER BY event_time {order}, id {order} LIMIT %s OFFSET %s) "
+        f"ORDER BY event_time {order}, id {order}"
+    )
 
 
 def uuid_text(value: object) -> str:
