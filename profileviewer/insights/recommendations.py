@@ -152,7 +152,7 @@ def recently_viewed_not_purchased(
     if limit < 1:
         return []
     purchases = _Purchases(client, ref, fresh)
-    newest_orders = purchases.start_newest()
+    newest_orders: Future[EventPage] | None = purchases.start_newest()
     considered: set[str] = set()
     result: list[ViewedProduct] = []
     views = EventQuery(include="product_viewed")
