@@ -31,12 +31,31 @@ def _by_activity(queryset: QuerySet[Profile]) -> QuerySet[Profile]:
 
 def profiles_for(ref: Ref, *, summary_only: bool = False) -> list[Profile]:
     """Every profile the reference names, most recently active first (several for email)."""
+    alias = router.db_for_read(Profile)
+    sql = _profiles_sql(alias, summary_only)
+    return list(Profile.objects.using(alias).raw(sql, [ref.id_type, ref.value]))
+
+
+# Stand-ins compiled into the look-up's SQL, to find where the real values go.
+_ID_TYPE_SLOT, _VALUE_SLOT = "\x00id_type", "\x00value"
+
+
+@functools.lru_cache(maxsize=8)
+def _profiles_sql(alias: str, summary_only: bool) -> str:
+    """The look-up's SQL, compiled by the ORM once rather than on every request.
+
+    Every sandbox API request starts with this look-up; building its queryset cost ~0.4 ms,
+    reading the same SQL through ``raw()`` (same instances, same deferred fields) ~0.07 ms.
+    """
     queryset = _by_activity(
-        Profile.objects.filter(identities__id_type=ref.id_type, identities__value=ref.value)
+        Profile.objects.filter(identities__id_type=_ID_TYPE_SLOT, identities__value=_VALUE_SLOT)
     )
     if summary_only:
         queryset = queryset.only(*SUMMARY_COLUMNS)
-    return list(queryset)
+    sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    if tuple(params) != (_ID_TYPE_SLOT, _VALUE_SLOT):
+        raise RuntimeError(f"The profile look-up compiled to unexpected parameters {params!r}.")
+    return str(sql)
 
 
 def event_rows(

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from profileviewer.sandbox.queries import iso_text, uuid_text
+from profileviewer.sandbox.params import Ref
+from profileviewer.sandbox.queries import iso_text, profiles_for, uuid_text
 from profileviewer.sandbox.store import NewEvent, add_events, iso
 from tests.sandbox.factories import api_fixture, make_profile  # noqa: F401
 
@@ -58,3 +59,28 @@ def test_event_times_keep_their_milliseconds_over_http(api):  # PAPI-17
         "2026-03-01T09:00:00.123Z",
         "2026-03-01T09:00:00.999Z",
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_a_look_up_by_email_gives_every_profile_most_recently_active_first():  # PAPI-14
+    idle = make_profile(external_id="idle", email="shared@example.com")
+    older = make_profile(external_id="older", email="shared@example.com")
+    newer = make_profile(external_id="newer", email="shared@example.com")
+    make_profile(external_id="other", email="other@example.com")
+    add_events(older, [NewEvent("page_viewed", datetime(2026, 1, 1, tzinfo=UTC))])
+    add_events(newer, [NewEvent("page_viewed", datetime(2026, 2, 1, tzinfo=UTC))])
+    found = profiles_for(Ref("email", "shared@example.com"))
+    assert [profile.pk for profile in found] == [newer.pk, older.pk, idle.pk]
+    assert found[0].traits == newer.traits  # every column loaded
+    assert profiles_for(Ref("userId", "nobody")) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_a_summary_look_up_loads_only_the_ids_and_email():
+    profile = make_profile(external_id="qrc-1", email="ada@example.com")
+    [found] = profiles_for(Ref("id", str(profile.pk)), summary_only=True)
+    assert (found.pk, found.external_id, found.email) == (profile.pk, "qrc-1", "ada@example.com")
+    assert isinstance(found.pk, uuid.UUID)
+    assert "traits" in found.get_deferred_fields()
