@@ -42,4 +42,3 @@ def test_a_panel_opened_as_a_page_keeps_them_and_its_fragment_drops_them(
 def test_a_header_that_only_looks_like_htmx_keeps_them(agent: Client, upstream) -> None:
     response = agent.get("/profile/traits", {"ref": JOE}, HTTP_HX_REQUEST="1")
     assert response.has_header("Content-Security-Policy")
-

@@ -222,7 +222,7 @@ def busy_customer(upstream):
 def test_the_first_page_shows_50_events_and_a_sentinel_that_loads_more(agent, busy_customer):
     html = agent.get("/profile/timeline", {"ref": "userId:busy-1"}, **HTMX).content.decode()
     assert html.count('<li class="event">') == 50
-    sentinel = re.search(r'<li class="more" hx-get="([^"]+)" hx-trigger="revealed"', html)
+    sentinel = re.search(r'<li class="more" hx-get="([^"]+)" hx-trigger="intersect once"', html)
     assert sentinel and "offset=50" in sentinel.group(1)
     assert "Load more" in html
 
