@@ -32,3 +32,49 @@ def test_safe_links_are_kept(url):
 )
 def test_links_that_could_run_script_or_leave_the_site_are_dropped(url):
     assert safe_href(url) == ""
+
+
+# --- Timeline rows: everything the upstream sends is escaped ---------------------------------
+
+HOSTILE = '"><img src=x onerror=alert(1)>'
+
+
+def _hostile_event(action: str, seconds: int):
+    from datetime import UTC, datetime
+
+    from profileviewer.client import Event
+
+    when = datetime(2026, 11, 28, 12, 0, seconds, tzinfo=UTC)
+    props = {"title": HOSTILE, "path": "/<script>x</script>", "name": HOSTILE}
+    return Event(
+        profile_id="p",
+        event_id=f'id-{seconds}"><svg onload=alert(1)>',
+        action=action,
+        name=HOSTILE,
+        event_time=when,
+        received_time=when,
+        source="s",
+        properties=props,
+        context={},
+        raw={"eventAction": action, "note": "</pre><script>alert(1)</script>"},
+    )
+
+
+@pytest.mark.parametrize("event_url", ["/profile/event?ref=userId%3Aa&sort=desc&event_id=", ""])
+def test_timeline_rows_escape_actions_summaries_ids_and_raw_json(event_url):
+    from profileviewer.viewer.presenters import RunRow, group_timeline
+    from profileviewer.viewer.templatetags.viewer import timeline_rows
+
+    # Three in a row collapse into a run; the odd one out stays a single row.
+    events = [_hostile_event("page_viewed", s) for s in (1, 2, 3)]
+    events.append(_hostile_event(f"custom_{HOSTILE}", 4))
+    rows = [row for group in group_timeline(events) for row in group.rows]
+    assert any(isinstance(row, RunRow) for row in rows)
+    html = timeline_rows(rows, event_url)
+    for raw in ("<img", "<script", "<svg onload"):
+        assert raw not in html
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    if event_url:
+        assert "id-1%22%3E%3Csvg%20onload%3Dalert%281%29%3E" in html  # the id, URL-quoted
+    else:
+        assert "&lt;/pre&gt;&lt;script&gt;" in html  # live rows embed the raw JSON, escaped
