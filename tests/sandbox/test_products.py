@@ -20,6 +20,9 @@ def test_a_product_image_is_a_cacheable_svg_without_auth(api):
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert "SKU-1234" in response.text
     assert "<script" not in response.text and "href" not in response.text
+    # Opened on its own, the image may load nothing (not the app's page policy).
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'"
+    assert "X-Frame-Options" not in response.headers
 
 
 def test_each_product_gets_its_own_colour_and_the_same_one_every_time(api):
