@@ -244,7 +244,32 @@ def latency_phase(workdir: Path, database: Path, count: int) -> None:
         stop(sandbox)
 
 
-def report_export(client: Any, out: Path, capacity: float | None, label: str) -> float:
+def cpu_seconds(server: subprocess.Popen[bytes]) -> float | None:
+    """User + system CPU so far of a gunicorn server's workers (Linux /proc; else None)."""
+    total = 0.0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                # Fields after the ")" that ends the command name: state, ppid, ...
+                fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[1]) == server.pid:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    return total
+
+
+def report_export(
+    client: Any,
+    out: Path,
+    capacity: float | None,
+    label: str,
+    server: subprocess.Popen[bytes] | None = None,
+) -> float:
     from django.conf import settings
 
     from profileviewer.export import ExportOptions, run_export
@@ -252,7 +277,12 @@ def report_export(client: Any, out: Path, capacity: float | None, label: str) ->
     config = client.config
     before = client.stats()
     workers = int(settings.EXPORT_CONCURRENCY)
+    server_cpu = cpu_seconds(server) if server else None
+    own_cpu = time.process_time()
     result = run_export(client, ExportOptions(out, with_events=True), workers=workers)
+    own_cpu = time.process_time() - own_cpu
+    if server_cpu is not None and server is not None:
+        server_cpu = (cpu_seconds(server) or 0.0) - server_cpu
     after = client.stats()
     calls = after.get("calls", 0) - before.get("calls", 0)
     limited = after.get("rate_limited", 0) - before.get("rate_limited", 0)
@@ -273,6 +303,13 @@ def report_export(client: Any, out: Path, capacity: float | None, label: str) ->
         f"  upstream requests: {calls} ({per_profile:.2f} per profile), {rate:.1f}/s; "
         f"429s or client give-ups on its own limiter (waited out by the export): {limited}"
     )
+    if calls:
+        # Where the two cores go: both processes' CPU per upstream request.
+        sandbox = f"{server_cpu * 1000 / calls:.2f} ms" if server_cpu is not None else "n/a"
+        print(
+            f"  CPU per upstream request: export process {own_cpu * 1000 / calls:.2f} ms, "
+            f"sandbox {sandbox}"
+        )
     if capacity is not None:
         bound = min(allowed_calls, capacity * result.seconds)
         print(
@@ -323,20 +360,30 @@ def export_phase(workdir: Path, small: Path, large: Path) -> None:
             rate_limit=1e6,
             rate_burst=1_000_000,
         )
-        capacity = report_export(ProfilesClient(free), workdir / "free.jsonl", None, "no limit")
+        capacity = report_export(
+            ProfilesClient(free), workdir / "free.jsonl", None, "no limit", unlimited
+        )
         # The figure of issue #5: long enough that the free burst is a small part of it.
-        report_export(client, workdir / "export.jsonl", capacity, "default rate limit")
+        report_export(client, workdir / "export.jsonl", capacity, "default rate limit", sandbox)
         # Slow limiters, on the small data set to keep the phase bounded. At 30/s: whether
         # the export can use what a limiter grants when the sandbox keeps up with ease.
         small_url = f"http://127.0.0.1:{small_port}/sandbox"
         slow = dataclasses.replace(
             client.config, base_url=small_url, rate_limit=30.0, rate_burst=60
         )
-        report_export(ProfilesClient(slow), workdir / "export-30.jsonl", capacity, "limit 30/s")
+        report_export(
+            ProfilesClient(slow), workdir / "export-30.jsonl", capacity, "limit 30/s", small_sandbox
+        )
         # A limiter far slower than the export's appetite: it must wait for its tokens, not
         # fail (the 30/s run once gave up after 108 profiles).
         slower = dataclasses.replace(slow, rate_limit=20.0, rate_burst=5)
-        report_export(ProfilesClient(slower), workdir / "export-20.jsonl", capacity, "limit 20/s")
+        report_export(
+            ProfilesClient(slower),
+            workdir / "export-20.jsonl",
+            capacity,
+            "limit 20/s",
+            small_sandbox,
+        )
         print(f"\nLoad average after the export runs: {os.getloadavg()}")
     finally:
         stop(small_sandbox)
