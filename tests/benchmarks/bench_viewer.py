@@ -6,9 +6,11 @@ Starts two processes on loopback, both gunicorn with 16 threads per worker:
   SANDBOX_FAULT_LATENCY_MS=50 injected on every call;
 - the **app**: this script re-run with `--serve-app`, production settings (DEBUG=false,
   whitenoise serving compressed, hashed static files collected into a temporary STATIC_ROOT),
-  INTILERY_API_URL pointing at the upstream, 2 workers sharing the Redis cache (db 13,
-  BENCH_REDIS_URL; flushed at start): a production shape. (`make run`, with no Redis, serves
-  1 worker x 32 threads so its local-memory cache, and the profile page's prefetch, is shared.)
+  INTILERY_API_URL pointing at the upstream, in two shapes, one after the other:
+  - `local`: `make run`'s shape, 1 worker x 32 threads sharing the local-memory cache;
+  - `redis`: the scale-out shape, 2 workers x 16 threads sharing the Redis cache and rate
+    limiter (db 13, BENCH_REDIS_URL), coalescing upstream calls through the Redis lock.
+  The bench empties the app's cache through a bench-only URL its `--serve-app` wrapper adds.
 
 Prints, for Joe Bloggs (`userId:qrc-117322`):
 1. each panel's htmx response time uncached (`fresh=1`) against a direct upstream call for the
@@ -165,15 +167,21 @@ def start_upstream(workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
     return process, url, access_log
 
 
-def start_app(workdir: Path, upstream: str) -> tuple[subprocess.Popen[bytes], str]:
+SHAPES = {"local": (1, 32), "redis": (2, 16)}  # workers, threads
+FLUSH_PATH = "/__bench__/flush-cache"
+
+
+def start_app(workdir: Path, upstream: str, shape: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = base_env(workdir / "bench.sqlite3", port)
     env["INTILERY_API_URL"] = upstream + "/sandbox"
     env["BENCH_STATIC_ROOT"] = str(workdir / "static")
-    env["REDIS_URL"] = REDIS_URL
-    import redis
+    env["BENCH_WORKERS"], env["BENCH_THREADS"] = (str(n) for n in SHAPES[shape])
+    if shape == "redis":
+        import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+        env["REDIS_URL"] = REDIS_URL
+        redis.Redis.from_url(REDIS_URL).flushdb()
     process = subprocess.Popen(
         [sys.executable, __file__, "--serve-app", str(port)], env=env, cwd=BASE_DIR
     )
@@ -194,14 +202,24 @@ def serve_app(port: int) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     from django.core.wsgi import get_wsgi_application
 
-    application = get_wsgi_application()
+    django_app = get_wsgi_application()
+
+    def application(environ: dict[str, Any], start_response: Any) -> Any:
+        # Bench only: empty the cache the app's workers share (local memory or Redis).
+        if environ.get("PATH_INFO") == FLUSH_PATH and environ["REQUEST_METHOD"] == "POST":
+            from django.core.cache import caches
+
+            caches["default"].clear()
+            start_response("204 No Content", [])
+            return []
+        return django_app(environ, start_response)
 
     class App(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in {
                 "bind": f"127.0.0.1:{port}",
-                "workers": 2,
-                "threads": 16,
+                "workers": int(os.environ["BENCH_WORKERS"]),
+                "threads": int(os.environ["BENCH_THREADS"]),
                 "worker_class": "gthread",
                 "loglevel": "warning",
             }.items():
@@ -309,10 +327,10 @@ def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
 
 
 def bench_browser(app: str, navigations: int) -> None:
-    import redis
     from playwright.sync_api import expect, sync_playwright
 
-    app_cache = redis.Redis.from_url(REDIS_URL)
+    def flush_app_cache() -> None:
+        requests.post(app + FLUSH_PATH, timeout=10).raise_for_status()
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -352,7 +370,7 @@ def bench_browser(app: str, navigations: int) -> None:
         profile = f"{app}/profile?ref={JOE}"
         # An agent's first look at this customer, in a new tab with nothing in the browser's
         # cache: the page's whole weight.
-        app_cache.flushdb()
+        flush_app_cache()
         cold_tab = context.new_page()
         cold_time, cold_bytes = run(cold_tab, profile, cold=True)
         cold_tab.close()
@@ -366,13 +384,13 @@ def bench_browser(app: str, navigations: int) -> None:
         warm_bytes = 0
         for _ in range(navigations):
             # In the agent's tab (the sidebar or the browser tab they work in).
-            app_cache.flushdb()  # nothing about this customer on the server: a first view
+            flush_app_cache()  # nothing about this customer on the server: a first view
             elapsed, warm_bytes = run(tab, profile)
             times["first view"].append(elapsed)
             times["cached"].append(run(tab, profile)[0])
             times["refresh"].append(run(tab, profile + "&fresh=1")[0])
             # The same in a new tab (a new renderer process: fonts, styles and scripts cold).
-            app_cache.flushdb()
+            flush_app_cache()
             fresh_tab = context.new_page()
             times["new tab, first view"].append(run(fresh_tab, profile)[0])
             fresh_tab.close()
@@ -398,6 +416,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--samples", type=int, default=25)
     parser.add_argument("--navigations", type=int, default=8)
+    parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     parser.add_argument("--serve-app", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_app:
@@ -408,10 +427,16 @@ def main() -> None:
     try:
         upstream_process, upstream, access_log = start_upstream(workdir)
         processes.append(upstream_process)
-        app_process, app = start_app(workdir, upstream)
-        processes.append(app_process)
-        bench_panels(app, upstream, AccessLog(access_log), args.samples)
-        bench_browser(app, args.navigations)
+        for shape in args.shapes:
+            workers, threads = SHAPES[shape]
+            print(f"\n=== App shape '{shape}': {workers} worker(s) x {threads} threads")
+            app_process, app = start_app(workdir, upstream, shape)
+            processes.append(app_process)
+            bench_panels(app, upstream, AccessLog(access_log), args.samples)
+            bench_browser(app, args.navigations)
+            app_process.send_signal(signal.SIGTERM)
+            app_process.wait(timeout=10)
+            processes.remove(app_process)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
