@@ -247,7 +247,8 @@ def group_timeline(
     Runs of one action within a day collapse into one row; a run never spans two days, so
     the day headings stay truthful.
     """
-    today = timezone.localdate(now or timezone.now())
+    zone = timezone.get_current_timezone()  # once, not per event
+    today = (now or timezone.now()).astimezone(zone).date()
     groups: list[DayGroup] = []
     pending: list[EventRow] = []
     current: date | None = None
@@ -258,7 +259,7 @@ def group_timeline(
             groups.append(DayGroup(current, day_heading(current, today), rows))
 
     for event in events:
-        day = timezone.localtime(event.event_time).date()
+        day = event.event_time.astimezone(zone).date()
         if day != current:
             flush()
             pending = []

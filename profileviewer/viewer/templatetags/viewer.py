@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -94,7 +94,16 @@ def percent(value: float | None) -> str:
 # rows built here are inserted as they are.
 
 
-def _event_html(row: EventRow, event_url: str) -> str:
+def _clock(moment: datetime, zone: tzinfo) -> str:
+    """`when(moment, "clock")` with the agent's zone looked up once per page, not per row."""
+    local = moment.astimezone(zone)
+    return (
+        f'<time datetime="{moment.isoformat()}" title="{absolute(local)}">'
+        f"{local.hour:02d}:{local.minute:02d}</time>"
+    )
+
+
+def _event_html(row: EventRow, event_url: str, zone: tzinfo) -> str:
     """``event_url`` is already escaped."""
     if event_url:
         # static/js/app.js loads the link's target into the <pre> when the row is expanded;
@@ -116,14 +125,14 @@ def _event_html(row: EventRow, event_url: str) -> str:
         f'<svg class="icon fam-{escape(style.family)}" aria-hidden="true">'
         f'<use href="#i-{escape(style.icon)}"></use></svg>'
         f'<span class="ev-label">{escape(style.label)}</span>{summary}'
-        f'<span class="ev-time">{when(row.time, "clock")}</span>'
+        f'<span class="ev-time">{_clock(row.time, zone)}</span>'
         f"</summary>{raw}</details></li>"
     )
 
 
-def _run_html(row: RunRow, event_url: str) -> str:
+def _run_html(row: RunRow, event_url: str, zone: tzinfo) -> str:
     summary = f'<span class="ev-summary">{escape(row.summary)}</span>' if row.summary else ""
-    nested = "".join(_event_html(event, event_url) for event in row.events)
+    nested = "".join(_event_html(event, event_url, zone) for event in row.events)
     style = row.style
     return (
         '<li class="event run"><details><summary>'
@@ -131,8 +140,8 @@ def _run_html(row: RunRow, event_url: str) -> str:
         f'<use href="#i-{escape(style.icon)}"></use></svg>'
         f'<span class="ev-label">{escape(style.label)} '
         f'<span class="count">\u00d7 {row.count}</span></span>'
-        f'<span class="ev-time">{when(row.first_time, "clock")}\u2013'
-        f"{when(row.last_time, 'clock')}</span>{summary}"
+        f'<span class="ev-time">{_clock(row.first_time, zone)}\u2013'
+        f"{_clock(row.last_time, zone)}</span>{summary}"
         f'</summary><ol class="events nested">{nested}</ol></details></li>'
     )
 
@@ -142,9 +151,10 @@ def timeline_rows(rows: list[EventRow | RunRow], event_url: str = "") -> SafeStr
     """A day's rows: single events and collapsed runs ("Page viewed x 12"), each expandable
     to its raw JSON (fetched from ``event_url`` + the event id, or embedded when empty)."""
     url = escape(event_url)
+    zone = timezone.get_current_timezone()
     return mark_safe(  # noqa: S308 (every value is escaped above)
         "".join(
-            _run_html(row, url) if isinstance(row, RunRow) else _event_html(row, url)
+            _run_html(row, url, zone) if isinstance(row, RunRow) else _event_html(row, url, zone)
             for row in rows
         )
     )
