@@ -11,6 +11,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from profileviewer.viewer.chart import Bar
 from profileviewer.viewer.presenters import EventRow, RunRow
 from profileviewer.viewer.presenters import money as _money
 
@@ -84,6 +85,22 @@ def safe_href(url: Any) -> str:
 @register.filter
 def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
+
+
+# --- Activity chart -----------------------------------------------------------------------
+
+
+@register.simple_tag
+def chart_bars(bars: list[Bar]) -> SafeString:
+    """The chart's bars, up to 90 days x 4 families: as one f-string each rather than the
+    template loop, which was most of the cached panel's time."""
+    return mark_safe(  # noqa: S308 (numbers, and escaped text)
+        "".join(
+            f'<rect x="{bar.x}" y="{bar.y}" width="4" height="{bar.height}" '
+            f'class="bar fam-{escape(bar.family)}"><title>{escape(bar.title)}</title></rect>'
+            for bar in bars
+        )
+    )
 
 
 # --- Timeline rows -------------------------------------------------------------------------
