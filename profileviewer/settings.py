@@ -180,6 +180,12 @@ SANDBOX_FAULT_SLOW_DRIP_MS = env.float("SANDBOX_FAULT_SLOW_DRIP_MS", 0.0, min=0,
 # --- The agents' viewer -------------------------------------------------------------------
 VIEWER_LIVE_POLL_SECONDS = env.int("VIEWER_LIVE_POLL_SECONDS", 15, min=0)
 
+# --- The personalization API (/api/v1) ----------------------------------------------------
+# `Cache-Control: no-cache` is honoured up to this rate per service key (burst API_FRESH_BURST);
+# beyond it the answer comes from the cache, so no one key spends the shared upstream budget.
+API_FRESH_RATE = env.float("API_FRESH_RATE", 1.0, min=0.001)
+API_FRESH_BURST = env.int("API_FRESH_BURST", 10, min=1)
+
 # --- The export (manage.py export_profiles) -----------------------------------------------
 # The fraction of the upstream rate budget the export may drain; the rest stays for agents.
 EXPORT_RATE_SHARE = env.float("EXPORT_RATE_SHARE", 0.5, min=0.05, max=1)

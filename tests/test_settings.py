@@ -51,6 +51,7 @@ def run_django(env: dict[str, str], code: str) -> subprocess.CompletedProcess[st
         ("LOG_LEVEL", "LOUD"),
         ("SANDBOX_FAULT_ERROR_RATE", "2"),
         ("DATABASE_CONN_MAX_AGE", "-5"),
+        ("API_FRESH_BURST", "0"),
     ],
 )
 def test_a_bad_value_stops_the_app_naming_the_variable(name, value):

@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -23,7 +24,7 @@ from profileviewer.client import IntileryError
 logger = logging.getLogger("profileviewer.api")
 
 View = Callable[..., HttpResponse]
-EXPOSED_HEADERS = "X-Request-Id, X-Upstream-Request-Id, Retry-After"
+EXPOSED_HEADERS = "X-Request-Id, X-Upstream-Request-Id, Retry-After, Cache-Status"
 PREFLIGHT_MAX_AGE = "600"
 
 
@@ -57,6 +58,24 @@ def _throttle(key: ServiceKey) -> None:
             f"Rate limit of {key.rate_limit:g} requests per second exceeded; retry later.",
             retry_after=ratelimit.retry_after_header(decision.retry_after),
         )
+
+
+# RFC 9211: a no-cache request over its key's allowance was answered as a normal one.
+FRESH_LIMITED_STATUS = 'ProfileViewer; detail="no-cache over this key\'s limit"'
+
+
+def wants_fresh(request: HttpRequest) -> bool:
+    """Whether to bypass the cache: ``Cache-Control: no-cache``, honoured up to
+    API_FRESH_RATE per key (burst API_FRESH_BURST). Each honoured one costs upstream calls
+    from the budget every agent and key shares, so past the allowance the request is answered
+    like any other (from the cache within its TTL) and the response says so in Cache-Status."""
+    if "no-cache" not in request.headers.get("Cache-Control", "").lower():
+        return False
+    key: ServiceKey = request.service_key  # type: ignore[attr-defined]
+    decision = ratelimit.take(f"fresh:{key.pk}", settings.API_FRESH_RATE, settings.API_FRESH_BURST)
+    if not decision.allowed:
+        request.fresh_limited = True  # type: ignore[attr-defined]
+    return decision.allowed
 
 
 def _allow_origin(response: HttpResponse, origin: str | None, origins: set[str]) -> None:
@@ -120,6 +139,8 @@ def api_endpoint(*, authenticated: bool = True) -> Callable[[View], View]:
                 response["Allow"] = "GET, HEAD, OPTIONS"
             response["X-Request-Id"] = request_id
             response["Cache-Control"] = "private, no-store"
+            if getattr(request, "fresh_limited", False):
+                response["Cache-Status"] = FRESH_LIMITED_STATUS
             _allow_origin(response, request.headers.get("Origin"), origins)
             return response
 

@@ -40,6 +40,10 @@ def _header(description: str) -> dict[str, Any]:
 REQUEST_ID = _header("Our id for this request; quote it when asking for help.")
 UPSTREAM_ID = _header("The Profiles API's request id (`x-amzn-RequestId`) when it was involved.")
 RETRY_AFTER = _header("Seconds to wait before retrying.")
+CACHE_STATUS = _header(
+    "RFC 9211. Present when a `Cache-Control: no-cache` request was over its key's allowance "
+    "and was answered as a normal one."
+)
 
 
 def _error(description: str, *, retry_after: bool = False, upstream: bool = False) -> dict:
@@ -95,7 +99,9 @@ CACHE_CONTROL = {
     "required": False,
     "description": (
         "`no-cache` skips our cache of Profiles API responses (kept "
-        "`INTILERY_CACHE_TTL` seconds) and refreshes it."
+        "`INTILERY_CACHE_TTL` seconds) and refreshes it, up to `API_FRESH_RATE` requests "
+        "per second per key (burst `API_FRESH_BURST`); past that the request is answered "
+        "as usual and the response carries a `Cache-Status` header saying so."
     ),
     "schema": {"type": "string"},
 }
@@ -104,7 +110,7 @@ CACHE_CONTROL = {
 def _ok(description: str, schema_name: str) -> dict[str, Any]:
     return {
         "description": description,
-        "headers": {"X-Request-Id": REQUEST_ID},
+        "headers": {"X-Request-Id": REQUEST_ID, "Cache-Status": CACHE_STATUS},
         "content": {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}}
         },

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from profileviewer.api import serializers
 from profileviewer.api.errors import ApiError, validation_error
-from profileviewer.api.http import api_endpoint
+from profileviewer.api.http import api_endpoint, wants_fresh
 from profileviewer.api.openapi import MAX_LIMIT, openapi_document
 from profileviewer.client import ProfileRef, get_client
 from profileviewer.insights import profile_summary, recently_viewed_not_purchased
@@ -46,16 +46,12 @@ def _parse_limit(request: HttpRequest) -> int:
     return int(raw)
 
 
-def _wants_fresh(request: HttpRequest) -> bool:
-    return "no-cache" in request.headers.get("Cache-Control", "").lower()
-
-
 @api_endpoint()
 def profile_resource(request: HttpRequest, rest: str) -> HttpResponse:
     ref_text, resource = _profile_path(request, rest)
     ref = ProfileRef.parse(ref_text)
     client = get_client()
-    fresh = _wants_fresh(request)
+    fresh = wants_fresh(request)
     if resource == "/summary":
         now = timezone.now()
         summary = profile_summary(client, ref, now=now, fresh=fresh)
