@@ -79,9 +79,10 @@ def request_headers(url_host: str | None, token: str) -> dict[str, str]:
 
     Compression trades CPU at both ends for fewer bytes on the network. Across a network
     (the real API) that pays: a 100-event page shrinks from ~97 KB to ~8 KB. On the loopback
-    interface (the sandbox, or a proxy on this host) there is no network to save, and
-    gzipping that page cost the sandbox ~0.7 ms, about a seventh of its CPU per request,
-    on the same two cores the export needs.
+    interface (the sandbox) there is no network to save, and gzipping that page cost the
+    sandbox ~0.7 ms, about a seventh of its CPU per request, on the same two cores the
+    export needs. (An SSH tunnel to the real API on a loopback port would lose compression
+    on its network leg; an HTTP(S) proxy keeps it, since the URL still names the API.)
     """
     headers = {
         "auth-token": token,
