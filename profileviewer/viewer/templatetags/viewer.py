@@ -39,9 +39,17 @@ def relative(moment: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def absolute(local: datetime) -> str:
-    """The time as the agent reads it; `local` is already in their zone."""
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+    """The time as the agent reads it ("Sat 28 Nov 2026, 14:03 GMT"); `local` is already in
+    their zone. Formatted by hand: strftime was a tenth of a timeline page's time."""
+    return (
+        f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
+        f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
+    )
 
 
 @register.simple_tag
