@@ -88,12 +88,13 @@ def window_start(now: datetime | None = None) -> datetime:
 def activity_chart(
     events: Iterable[Event], *, now: datetime | None = None, truncated: bool = False
 ) -> ActivityChart:
-    today = timezone.localdate(now or timezone.now())
+    zone = timezone.get_current_timezone()  # once, not per event
+    today = (now or timezone.now()).astimezone(zone).date()
     first = today - timedelta(days=DAYS - 1)
     per_day: dict[date, Counter[Family]] = {}
     totals: Counter[Family] = Counter()
     for event in events:
-        day = timezone.localtime(event.event_time).date()
+        day = event.event_time.astimezone(zone).date()
         if not first <= day <= today:
             continue
         family = action_style(event.action).family
