@@ -12,10 +12,10 @@ from profileviewer.client import (
     AuthenticationError,
     EventPage,
     IntileryError,
+    Meta,
     NotFoundError,
     ProtocolError,
     RateLimitError,
-    Traits,
     UnavailableError,
 )
 from tests.viewer.conftest import HTMX, JOE
@@ -23,17 +23,19 @@ from tests.viewer.conftest import HTMX, JOE
 PANELS = ["traits", "meta", "timeline", "activity", "viewed-not-bought", "summary"]
 
 
-def joe_traits() -> Traits:
-    return Traits.from_json(
-        {
-            "id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe",
-            "externalId": "qrc-117322",
-            "email": "joe.bloggs@example.com",
-            "firstName": "Joe",
-            "lastName": "Bloggs",
-            "marketingPreferences": {"channels": []},
-        }
-    )
+JOE_JSON = {
+    "id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe",
+    "externalId": "qrc-117322",
+    "email": "joe.bloggs@example.com",
+    "firstName": "Joe",
+    "lastName": "Bloggs",
+    "marketingPreferences": {"channels": []},
+}
+
+
+def joe_meta() -> Meta:
+    """Joe's metadata: his traits plus the meta fields (PAPI-18), what the header reads."""
+    return Meta.from_json({**JOE_JSON, "_subscriptionId": "sub-1", "audiencesStatic": []})
 
 
 # --- Happy paths, against the sandbox over HTTP -------------------------------------------

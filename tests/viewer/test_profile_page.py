@@ -57,9 +57,9 @@ def test_refresh_reloads_every_panel_bypassing_the_cache(agent: Client, upstream
 
 
 def test_a_fresh_refresh_really_asks_the_upstream_again(agent, stub_client) -> None:
-    from tests.viewer.test_panels import joe_traits
+    from tests.viewer.test_panels import joe_meta
 
-    stub = stub_client(traits=[joe_traits()])
+    stub = stub_client(meta=[joe_meta()])
     agent.get("/profile", {"ref": JOE, "fresh": "1"})
     assert stub.calls[0][2] == {"fresh": True}
 
@@ -96,9 +96,9 @@ def test_when_the_header_fails_the_panels_still_load_on_their_own(agent, stub_cl
 
 
 def test_a_ref_with_spaces_and_plus_signs_survives_the_round_trip(agent, stub_client) -> None:
-    from tests.viewer.test_panels import joe_traits
+    from tests.viewer.test_panels import joe_meta
 
-    stub = stub_client(traits=[joe_traits()])
+    stub = stub_client(meta=[joe_meta()])
     agent.get("/profile?ref=userId%3Apower%20user%2B1")
     assert str(stub.calls[0][1][0]) == "userId:power user+1"
 
@@ -136,15 +136,17 @@ def test_the_profile_page_starts_its_panels_upstream_calls_itself(
     agent, stub_client, monkeypatch
 ) -> None:
     from profileviewer.viewer import services
-    from tests.viewer.test_panels import joe_traits
+    from tests.viewer.test_panels import joe_meta
 
     monkeypatch.setattr(services, "PREFETCH", True)
-    stub = stub_client(traits=[joe_traits()], meta=[], events=_no_events)
+    stub = stub_client(meta=[joe_meta()], events=_no_events)
     response = agent.get("/profile", {"ref": JOE})
     assert response.status_code == 200
-    assert _called(stub, "meta", 1)
     assert _called(stub, "events", 2)  # at least the timeline's and the activity chart's
-    assert _called(stub, "traits", 2)  # the header's, then the traits panel's (cached live)
+    # The header's, then the panels' (the traits and metadata panels and the summary all
+    # read `meta`; a live client would answer them from one cached call).
+    assert _called(stub, "meta", 2)
+    assert not any(call[0] == "traits" for call in stub.calls)
 
 
 def test_a_refresh_leaves_the_panels_to_fetch_for_themselves(
@@ -153,13 +155,13 @@ def test_a_refresh_leaves_the_panels_to_fetch_for_themselves(
     import time
 
     from profileviewer.viewer import services
-    from tests.viewer.test_panels import joe_traits
+    from tests.viewer.test_panels import joe_meta
 
     monkeypatch.setattr(services, "PREFETCH", True)
-    stub = stub_client(traits=[joe_traits()], meta=[], events=_no_events)
+    stub = stub_client(meta=[joe_meta()], events=_no_events)
     agent.get("/profile", {"ref": JOE, "fresh": "1"})
     time.sleep(0.2)
-    assert [call[0] for call in stub.calls] == ["traits"]
+    assert [call[0] for call in stub.calls] == ["meta"]
 
 
 def _no_events(ref, query, *, offset, size, fresh=False):
@@ -174,12 +176,12 @@ def test_a_customer_whose_panels_were_just_drawn_is_not_warmed_again(
     import time
 
     from profileviewer.viewer import services
-    from tests.viewer.test_panels import joe_traits
+    from tests.viewer.test_panels import joe_meta
 
-    stub = stub_client(traits=[joe_traits()], meta=[], events=_no_events)
+    stub = stub_client(meta=[joe_meta()], events=_no_events)
     agent.get("/profile/activity", {"ref": JOE}, **HTMX)
     monkeypatch.setattr(services, "PREFETCH", True)
     before = len(stub.calls)
     agent.get("/profile", {"ref": JOE})
     time.sleep(0.2)
-    assert [call[0] for call in stub.calls[before:]] == ["traits"]
+    assert [call[0] for call in stub.calls[before:]] == ["meta"]
