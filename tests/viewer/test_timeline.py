@@ -335,3 +335,17 @@ def test_a_forged_since_value_stops_polling_quietly(agent, db):
     response = agent.get("/profile/timeline", {"ref": JOE, "since": "<script>"}, **HTMX)
     assert response.status_code == 286
     assert "<script>" not in response.content.decode()
+
+
+def test_the_filter_form_shows_the_filters_in_force(agent, upstream):
+    html = agent.get(
+        "/profile/timeline",
+        {"ref": JOE, "include": "product_viewed", "exclude": "email_sent,page_viewed"},
+        **HTMX,
+    ).content.decode()
+    form = html[: html.index('id="timeline-results"')]
+    assert '<option value="product_viewed" selected>Product viewed</option>' in form
+    assert form.count(" selected>") == 2  # that action, and the default order
+    assert 'value="email_sent" checked>' in form and 'value="page_viewed" checked>' in form
+    assert form.count(" checked>") == 2
+    assert '<details class="exclude" open>' in form

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from profileviewer.viewer.chart import Bar
-from profileviewer.viewer.presenters import EventRow, RunRow
+from profileviewer.viewer.presenters import ActionStyle, EventRow, RunRow
 from profileviewer.viewer.presenters import money as _money
 
 register = template.Library()
@@ -107,6 +107,32 @@ def chart_bars(bars: list[Bar]) -> SafeString:
             f'<rect x="{bar.x}" y="{bar.y}" width="4" height="{bar.height}" '
             f'class="bar fam-{escape(bar.family)}"><title>{escape(bar.title)}</title></rect>'
             for bar in bars
+        )
+    )
+
+
+# --- Timeline filters: one <option> and one checkbox per action, on every timeline answer ---
+
+
+@register.simple_tag
+def action_options(actions: dict[str, ActionStyle], selected: str) -> SafeString:
+    return mark_safe(  # noqa: S308 (escaped)
+        "".join(
+            f'<option value="{escape(action)}"{" selected" if action == selected else ""}>'
+            f"{escape(style.label)}</option>"
+            for action, style in actions.items()
+        )
+    )
+
+
+@register.simple_tag
+def action_checkboxes(actions: dict[str, ActionStyle], checked: tuple[str, ...]) -> SafeString:
+    return mark_safe(  # noqa: S308 (escaped)
+        "".join(
+            f'<label class="check"><input type="checkbox" name="exclude" '
+            f'value="{escape(action)}"{" checked" if action in checked else ""}> '
+            f"{escape(style.label)}</label>"
+            for action, style in actions.items()
         )
     )
 
