@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -145,9 +146,6 @@ def profile(request: HttpRequest) -> HttpResponse:
     if len(headers) > 1:
         return HttpResponseRedirect(f"{reverse('viewer:lookup')}?{urlencode({'q': str(ref)})}")
     result = parse_filters(request.GET)
-    if headers and not _fresh(request) and not result.errors:
-        # A refresh's panels bypass the cache, so only a normal load is warmed.
-        services.prefetch_panels(ref, result.filters)
     context = {
         "ref": ref,
         "ref_query": _ref_query(ref, fresh="1" if _fresh(request) else ""),
@@ -160,7 +158,16 @@ def profile(request: HttpRequest) -> HttpResponse:
     template = "viewer/profile.html"
     if request.htmx:  # type: ignore[attr-defined]
         template += "#profile-body"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if headers and not _fresh(request) and not result.errors:
+        # A refresh's panels bypass the cache, so only a normal load is warmed; the warm-up
+        # starts once the page is sent (when the server closes the response), so its threads
+        # do not hold up the page, which the browser needs first.
+        zone = timezone.get_current_timezone()
+        response._resource_closers.append(  # type: ignore[attr-defined]
+            partial(services.prefetch_panels, ref, result.filters, zone)
+        )
+    return response
 
 
 # --- Panels -------------------------------------------------------------------------------
