@@ -333,7 +333,7 @@ def main() -> None:
         from dataclasses import replace
 
         import redis
-        from django.core.cache.backends.redis import RedisCache
+        from profileviewer.rediscache import ReusingRedisCache
 
         from profileviewer.client import ClientConfig, ProfileRef, ProfilesClient, get_client
 
@@ -342,7 +342,7 @@ def main() -> None:
         bench_cached("local-memory cache", get_client(), args.cached, 0.5)
 
         redis.Redis.from_url(REDIS_URL).ping()
-        redis_cache = RedisCache(REDIS_URL, {"KEY_PREFIX": "pv-bench"})
+        redis_cache = ReusingRedisCache(REDIS_URL, {"KEY_PREFIX": "pv-bench"})
         redis_config = replace(ClientConfig.from_settings(), redis_url=REDIS_URL)
         redis_client = ProfilesClient(redis_config, cache=redis_cache)
         bench_cached(f"Redis cache ({REDIS_URL})", redis_client, args.cached, 2.0)
