@@ -333,9 +333,9 @@ def main() -> None:
         from dataclasses import replace
 
         import redis
-        from profileviewer.rediscache import ReusingRedisCache
 
         from profileviewer.client import ClientConfig, ProfileRef, ProfilesClient, get_client
+        from profileviewer.rediscache import ReusingRedisCache
 
         bench_overhead(args.calls)
         bench_client_cost(5 * args.calls)
