@@ -4,9 +4,9 @@ Content-Security-Policy, X-Frame-Options, Cross-Origin-Opener-Policy and Referre
 govern the document a response becomes; an htmx response is read by ``XMLHttpRequest`` and
 swapped into a page that already has its own, so on a fragment they are ~330 bytes of noise,
 repeated for each of the profile page's six panels. Only htmx sends ``HX-Request`` (a
-navigation, a form post or a frame load cannot), and every view that answers htmx differently
-varies on it, so a browser never gets a fragment's headers for a document. ``nosniff`` stays:
-it applies to every response.
+navigation, a form post or a frame load cannot). Every answer without them varies on
+``HX-Request`` and is marked ``no-store``, so a browser never reuses it for a document.
+``nosniff`` stays: it applies to every response.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
 
 DOCUMENT_ONLY_HEADERS = (
     "Content-Security-Policy",
@@ -35,4 +36,10 @@ class FragmentHeadersMiddleware:
         if request.headers.get("HX-Request") == "true":
             for header in DOCUMENT_ONLY_HEADERS:
                 del response[header]
+            # Not every answer to htmx is a fragment that varies on HX-Request (an XHR that
+            # follows a redirect gets a whole page): vary on it here, and keep it out of the
+            # browser's cache, so no navigation is ever served this copy without the headers.
+            patch_vary_headers(response, ("HX-Request",))
+            if not response.has_header("Cache-Control"):
+                response["Cache-Control"] = "no-store"
         return response

@@ -27,6 +27,7 @@ from profileviewer.client import (
     Meta,
     ProfileRef,
     ProfilesClient,
+    ProtocolError,
     Traits,
     get_client,
 )
@@ -113,6 +114,16 @@ class ProfileHeader:
 MATCHED_BY = {"userId": "external id", "email": "email", "id": "Intilery id"}
 
 
+def profile_traits(ref: ProfileRef, *, fresh: bool = False) -> list[Traits]:
+    """The matching profiles' traits, read from `meta` (shared with the look-up, the metadata
+    panel and the summary); from `traits` when the metadata is malformed, so a bad metadata
+    field costs the metadata panel, not the header and the traits."""
+    try:
+        return [meta.traits for meta in client().meta(ref, fresh=fresh)]
+    except ProtocolError:
+        return client().traits(ref, fresh=fresh)
+
+
 def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeader]:
     """One header per matching profile (an email may match several).
 
@@ -121,7 +132,7 @@ def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeade
     a look-up is already cached, and a first view costs one upstream call fewer.
     """
     headers = []
-    for traits in (meta.traits for meta in client().meta(ref, fresh=fresh)):
+    for traits in profile_traits(ref, fresh=fresh):
         identities = [
             Identity("External id", traits.external_id),
             Identity("Email", traits.email, f"mailto:{traits.email}"),
@@ -198,7 +209,7 @@ def traits_view(traits: Traits) -> TraitsView:
 
 def traits_panel(ref: ProfileRef, *, fresh: bool = False) -> list[TraitsView]:
     # From `meta`, like the header: the same traits, one upstream answer shared by both.
-    return [traits_view(meta.traits) for meta in client().meta(ref, fresh=fresh)]
+    return [traits_view(traits) for traits in profile_traits(ref, fresh=fresh)]
 
 
 @dataclass(frozen=True)
@@ -380,6 +391,8 @@ def summary_panel(ref: ProfileRef, *, fresh: bool = False) -> ProfileSummary:
 # (and a look-up with one match before its redirect), so the panel requests join them (the
 # client's single flight) or find them cached. Off in tests that count upstream calls.
 PREFETCH = True
+# How long a started warm-up stands for its customer (their answers are cached longer).
+WARMING_SECONDS = 5
 _prefetch_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pv-prefetch")
 logger = logging.getLogger(__name__)
 
@@ -397,6 +410,11 @@ def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | No
         if cache.get(_activity_key(ref)) is not None:
             # Drawn from this customer's answers within the TTL: they are cached, and warming
             # them again would only take CPU from the panel requests themselves.
+            return
+        # A warm-up already under way (a look-up's, then its profile page's): the second
+        # would find every call in flight but parse and compute every panel again.
+        marker = f"{_activity_key(ref)}:warming:{filters.querystring()}"
+        if not cache.add(marker, 1, WARMING_SECONDS):
             return
     jobs: list[Callable[[ProfileRef], object]] = [
         summary_panel,

@@ -150,3 +150,20 @@ def test_a_limit_below_one_gives_an_empty_list_without_calling_upstream():
     client = FakeClient([viewed("SKU-1", ago(days=1))])
     assert recently_viewed_not_purchased(client, JOE, limit=0) == []
     assert client.calls == []
+
+
+def test_an_order_sharing_the_millisecond_of_the_newest_pages_last_one_still_counts():
+    # 99 recent orders, then two in the same millisecond T: the newest page of 100 ends with
+    # the first of them, and the order of SKU-P (viewed at T) is the 101st, on the next page.
+    t = ago(days=3)
+    orders = [ordered(t + timedelta(minutes=m), f"OTHER-{m}") for m in range(1, 100)]
+    client = FakeClient(
+        [
+            *orders,
+            ordered(t, "OTHER-0"),
+            ordered(t, "SKU-P"),
+            viewed("SKU-P", t),
+            viewed("SKU-NEW", ago(hours=1)),
+        ]
+    )
+    assert ids(recently_viewed_not_purchased(client, JOE)) == ["SKU-NEW"]

@@ -42,3 +42,16 @@ def test_a_panel_opened_as_a_page_keeps_them_and_its_fragment_drops_them(
 def test_a_header_that_only_looks_like_htmx_keeps_them(agent: Client, upstream) -> None:
     response = agent.get("/profile/traits", {"ref": JOE}, HTTP_HX_REQUEST="1")
     assert response.has_header("Content-Security-Policy")
+
+
+def test_a_whole_page_fetched_by_htmx_is_never_kept_for_a_navigation(agent: Client, upstream):
+    # An htmx request that follows a redirect to the look-up page gets a whole document.
+    response = agent.get("/lookup", {"q": "sam.taylor@example.com"}, **HTMX)
+    assert response.status_code == 200 and "<html" in response.content.decode()
+    assert not response.has_header("Content-Security-Policy")
+    assert "HX-Request" in response["Vary"]
+    assert response["Cache-Control"] == "no-store"
+    # The same URL as a navigation has every header.
+    page = agent.get("/lookup", {"q": "sam.taylor@example.com"})
+    for header in DOCUMENT_ONLY:
+        assert page.has_header(header), header

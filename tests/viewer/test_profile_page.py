@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
-from profileviewer.client import NotFoundError, UnavailableError
+from profileviewer.client import NotFoundError, ProfileRef, UnavailableError
 from tests.viewer.conftest import HTMX, JOE
 
 PANEL_URLS = [
@@ -185,3 +188,61 @@ def test_a_customer_whose_panels_were_just_drawn_is_not_warmed_again(
     agent.get("/profile", {"ref": JOE})
     time.sleep(0.2)
     assert [call[0] for call in stub.calls[before:]] == ["meta"]
+
+
+def test_malformed_metadata_still_shows_the_header_and_the_traits(agent, stub_client) -> None:
+    from profileviewer.client import ProtocolError, Traits
+    from tests.viewer.test_panels import JOE_JSON
+
+    def bad_meta(*args, **kwargs):
+        raise ProtocolError("The Profiles API sent profile metadata that is not a JSON object.")
+
+    stub_client(meta=bad_meta, traits=[Traits.from_json(JOE_JSON)])
+    page = agent.get("/profile", {"ref": JOE})
+    assert page.status_code == 200
+    assert '<h1 id="profile-name">Joe Bloggs</h1>' in page.content.decode()
+    traits = agent.get("/profile/traits", {"ref": JOE}, **HTMX).content.decode()
+    assert "joe.bloggs@example.com" in traits and "panel-error" not in traits
+    meta = agent.get("/profile/meta", {"ref": JOE}, **HTMX).content.decode()
+    assert "panel-error" in meta  # only the panel that needs the metadata says so
+
+
+def test_a_look_up_then_its_profile_page_warm_the_panels_once(agent, stub_client, monkeypatch):
+    import time
+
+    from profileviewer.viewer import services
+    from tests.viewer.test_panels import joe_meta
+
+    def slow_events(*args, **kwargs):
+        time.sleep(0.3)  # the look-up's warm-up is still under way when the page is asked for
+        return _no_events(*args, **kwargs)
+
+    jobs = []
+    warm = services._warm
+    monkeypatch.setattr(services, "_warm", lambda job, *a: (jobs.append(job), warm(job, *a)))
+    monkeypatch.setattr(services, "PREFETCH", True)
+    stub_client(meta=[joe_meta()], events=slow_events)
+    assert agent.get("/lookup", {"q": "qrc-117322"}).status_code == 302
+    assert agent.get("/profile", {"ref": JOE}).status_code == 200
+    time.sleep(0.5)
+    assert len(jobs) == 6  # one warm-up of the six panels, not two
+
+
+def test_the_warm_up_draws_the_activity_chart_in_the_agents_time_zone(agent, upstream, monkeypatch):
+    import time
+
+    from profileviewer.client import get_client
+    from profileviewer.viewer import services
+
+    monkeypatch.setattr(services, "PREFETCH", True)
+    agent.cookies["pv_tz"] = "Asia/Tokyo"
+    assert agent.get("/profile", {"ref": JOE}).status_code == 200
+    deadline = time.monotonic() + 5
+    with timezone.override(ZoneInfo("Asia/Tokyo")):
+        while cache.get(services._activity_key(ProfileRef.parse(JOE))) is None:
+            assert time.monotonic() < deadline, "the warm-up drew no chart in the agent's zone"
+            time.sleep(0.02)
+    calls = get_client().stats()["calls"]
+    html = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
+    assert 'class="bar' in html
+    assert get_client().stats()["calls"] == calls  # the panel found the warmed chart
