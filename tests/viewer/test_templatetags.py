@@ -78,3 +78,15 @@ def test_timeline_rows_escape_actions_summaries_ids_and_raw_json(event_url):
         assert "id-1%22%3E%3Csvg%20onload%3Dalert%281%29%3E" in html  # the id, URL-quoted
     else:
         assert "&lt;/pre&gt;&lt;script&gt;" in html  # live rows embed the raw JSON, escaped
+
+
+def test_machine_times_are_utc_to_the_second():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from profileviewer.viewer.templatetags.viewer import machine_time, when
+
+    moment = datetime(2026, 11, 29, 9, 28, 25, 542000, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert machine_time(moment) == "2026-11-29T00:28:25Z"
+    assert machine_time(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05Z"
+    assert 'datetime="2026-11-29T00:28:25Z"' in when(moment, "clock")
