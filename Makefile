@@ -56,7 +56,7 @@ run: install
 	echo "" && \
 	exec $(VENV)/bin/gunicorn profileviewer.wsgi:application --bind 127.0.0.1:$(PORT) \
 		--workers 1 --threads 32 --worker-class gthread --timeout 60 --access-logfile - \
-		--limit-request-line 0
+		--limit-request-line 0 --keep-alive 30
 
 # Sets up and runs the whole test suite: SQLite, then the database contract tests again on
 # the running PostgreSQL; Redis tests use the running Redis.

@@ -1,7 +1,8 @@
 """The retry policy, in one place: GETs only (the client makes no other call).
 
 Retried: connection errors, timeouts, 429 and 500/502/503/504, with exponential backoff and
-full jitter, honouring ``Retry-After`` up to a cap, all inside the call's time budget. Never
+full jitter (the first retry of a request that got no answer at all is immediate), honouring
+``Retry-After`` up to a cap, all inside the call's time budget. Never
 retried: other 4xx (they would fail again), protocol errors, our own bucket running dry (the
 call already waited for it).
 """
@@ -43,4 +44,9 @@ class RetryPolicy:
             if error.retry_after > self.max_retry_after:
                 return None
             return error.retry_after
+        if attempt == 0 and isinstance(error, UnavailableError) and error.http_status is None:
+            # No answer at all, the first time: most often a kept-alive connection the server
+            # had just closed, which a new connection fixes at once (browsers retry these at
+            # once too). Later retries back off.
+            return 0.0
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))

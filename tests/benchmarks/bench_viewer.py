@@ -155,6 +155,8 @@ def start_upstream(workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
             "16",
             "--worker-class",
             "gthread",
+            "--keep-alive",
+            "30",  # as make run: pooled connections to it are not closed under the client
             "--access-logfile",
             str(access_log),
             "--access-logformat",
@@ -222,6 +224,7 @@ def serve_app(port: int) -> None:
                 "workers": int(os.environ["BENCH_WORKERS"]),
                 "threads": int(os.environ["BENCH_THREADS"]),
                 "worker_class": "gthread",
+                "keepalive": 30,
                 "loglevel": "warning",
             }.items():
                 self.cfg.set(key, value)
