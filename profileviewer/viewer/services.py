@@ -416,9 +416,10 @@ def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | No
         marker = f"{_activity_key(ref)}:warming:{filters.querystring()}"
         if not cache.add(marker, 1, WARMING_SECONDS):
             return
+    # The traits panel reads the same `meta` answer as the metadata panel: warming one
+    # warms both.
     jobs: list[Callable[[ProfileRef], object]] = [
         summary_panel,
-        traits_panel,
         meta_panel,
         activity_panel,
         viewed_not_bought_panel,

@@ -225,7 +225,7 @@ def test_a_look_up_then_its_profile_page_warm_the_panels_once(agent, stub_client
     assert agent.get("/lookup", {"q": "qrc-117322"}).status_code == 302
     assert agent.get("/profile", {"ref": JOE}).status_code == 200
     time.sleep(0.5)
-    assert len(jobs) == 6  # one warm-up of the six panels, not two
+    assert len(jobs) == 5  # one warm-up of the six panels (traits and metadata share one), not two
 
 
 def test_the_warm_up_draws_the_activity_chart_in_the_agents_time_zone(agent, upstream, monkeypatch):
