@@ -407,15 +407,15 @@ def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | No
         return
     zone = zone or timezone.get_current_timezone()
     with timezone.override(zone):
-        if cache.get(_activity_key(ref)) is not None:
-            # Drawn from this customer's answers within the TTL: they are cached, and warming
-            # them again would only take CPU from the panel requests themselves.
-            return
-        # A warm-up already under way (a look-up's, then its profile page's): the second
-        # would find every call in flight but parse and compute every panel again.
-        marker = f"{_activity_key(ref)}:warming:{filters.querystring()}"
-        if not cache.add(marker, 1, WARMING_SECONDS):
-            return
+        chart_key = _activity_key(ref)
+    if cache.get(chart_key) is not None:
+        # Drawn from this customer's answers within the TTL: they are cached, and warming
+        # them again would only take CPU from the panel requests themselves.
+        return
+    # A warm-up already under way (a look-up's, then its profile page's): the second would
+    # find every call in flight but parse and compute every panel again.
+    if not cache.add(f"{chart_key}:warming:{filters.querystring()}", 1, WARMING_SECONDS):
+        return
     # The traits panel reads the same `meta` answer as the metadata panel: warming one
     # warms both.
     jobs: list[Callable[[ProfileRef], object]] = [

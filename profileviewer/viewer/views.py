@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -118,7 +118,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if len(matches) == 1:
         # The customer exists and the agent is on their way to the profile: start its
         # panels' upstream calls now, while the browser follows the redirect.
-        services.prefetch_panels(ref, parse_filters(QueryDict()).filters)
+        services.prefetch_panels(ref, TimelineFilters())
         return HttpResponseRedirect(_profile_url(ref))
     context |= {"ref": ref, "matches": matches}
     return render(request, "viewer/lookup.html", context, status=200 if matches else 404)

@@ -74,8 +74,13 @@ def when(moment: datetime | None, style: str = "relative") -> SafeString | str:
         text = f"{local.day} {local:%b %Y}"
     else:
         text = relative(moment)
-    # Every part is our own formatting of a datetime (digits, month and zone names), so no
-    # escaping is needed; this tag runs for every event of a timeline page.
+    return _time_element(moment, local, text)
+
+
+def _time_element(moment: datetime, local: datetime, text: str) -> SafeString:
+    """`<time>` with the machine time and, on hover, the absolute time in the agent's zone.
+    Every part is our own formatting of a datetime (digits, month and zone names), so no
+    escaping is needed."""
     return mark_safe(  # noqa: S308
         f'<time datetime="{machine_time(moment)}" title="{absolute(local)}">{text}</time>'
     )
@@ -158,10 +163,7 @@ def action_checkboxes(actions: dict[str, ActionStyle], checked: tuple[str, ...])
 def _clock(moment: datetime, zone: tzinfo) -> str:
     """`when(moment, "clock")` with the agent's zone looked up once per page, not per row."""
     local = moment.astimezone(zone)
-    return (
-        f'<time datetime="{machine_time(moment)}" title="{absolute(local)}">'
-        f"{local.hour:02d}:{local.minute:02d}</time>"
-    )
+    return _time_element(moment, local, f"{local.hour:02d}:{local.minute:02d}")
 
 
 def _event_html(row: EventRow, event_url: str, zone: tzinfo) -> str:
