@@ -7,9 +7,14 @@ import json
 
 import pytest
 
-from profileviewer.client import ProfileRef
-from profileviewer.client.transport import is_loopback, request_headers
-from tests.client.conftest import TOKEN, ok
+from profileviewer.client import ProfileRef, ProfilesClient, TokenBucket
+from profileviewer.client.transport import (
+    environment_proxies,
+    is_loopback,
+    new_session,
+    request_headers,
+)
+from tests.client.conftest import TOKEN, make_config, ok
 
 REF = ProfileRef.parse("userId:qrc-117322")
 
@@ -51,3 +56,25 @@ def test_a_compressed_answer_is_still_read_when_the_server_sends_one_anyway(host
     hostile.will(ok(None, raw=body, headers={"Content-Encoding": "gzip"}))
     [traits] = client_for().traits(REF)
     assert traits.first_name == "Ada"
+
+
+def test_a_proxy_named_in_the_environment_still_carries_the_calls(hostile, monkeypatch, request):
+    # The transport reads the proxy environment once per origin instead of on every call;
+    # a proxy set for the server (HTTP_PROXY) must still be used, as requests would.
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", hostile.url.removesuffix("/api"))
+    environment_proxies.cache_clear()
+    request.addfinalizer(environment_proxies.cache_clear)
+    hostile.will(ok({"id": "p-1", "firstName": "Ada"}))
+    config = make_config("http://profiles.example.test/api")
+    client = ProfilesClient(config, session=new_session(), limiter=TokenBucket(100, 100))
+
+    [traits] = client.traits(REF)
+
+    assert traits.first_name == "Ada"
+    [seen] = hostile.requests
+    # A request sent to a proxy names the whole URL it is for.
+    assert seen["path"].startswith("http://profiles.example.test/api/")
+    assert seen["path"].endswith("/profiles/userId:qrc-117322/traits")
+    assert seen["headers"]["auth-token"] == TOKEN
