@@ -179,6 +179,30 @@ def test_refresh_reloads_every_panel(viewer: Viewer) -> None:
     wait_for_panels(page)
 
 
+RUNNING_ANIMATIONS = """
+document.getAnimations()
+  .filter(a => a.playState === "running")
+  .map(a => `${a.animationName || a.transitionProperty} on ${a.effect.target.className}`)
+"""
+
+
+def test_a_loaded_profile_stops_animating(viewer: Viewer) -> None:
+    # Agents keep the viewer open all day: once the panels are in, nothing may keep the
+    # browser drawing frames (a hidden spinner spinning forever did).
+    page = viewer.page
+    viewer.open(JOE)
+    expect(page.locator(".skeleton span").first).to_be_attached()  # pulsing while loading
+    wait_for_panels(page)
+    expect(page.locator("#timeline-spinner")).to_be_attached()
+    running = page.evaluate(RUNNING_ANIMATIONS)
+    for _ in range(20):  # a fade that ends with a request may still be finishing
+        if not running:
+            break
+        page.wait_for_timeout(100)
+        running = page.evaluate(RUNNING_ANIMATIONS)
+    assert running == []
+
+
 def test_screenshots_of_joe_bloggs_at_320_px_and_desktop(chromium, demo_upstream) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, width in (("profile-320.png", 320), ("profile-desktop.png", 1440)):
