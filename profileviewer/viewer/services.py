@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -338,19 +338,34 @@ def _activity_key(ref: ProfileRef) -> str:
     return f"pv:viewer:activity:{digest[:32]}"
 
 
-def activity_panel(ref: ProfileRef, *, fresh: bool = False) -> chart.ActivityChart:
-    """The activity chart, kept as long as the upstream answers it is drawn from are: a
-    cached request then neither re-parses up to 1,000 events nor recounts them."""
-    key = _activity_key(ref)
+def _kept[T](key: str, kind: type, compute: Callable[[], T], *, fresh: bool) -> T:
+    """A panel's result, kept as long as the upstream answers it is computed from are: a
+    cached request then neither re-parses hundreds of events nor recomputes the panel.
+    ``fresh`` recomputes it from fresh answers and keeps that."""
     if not fresh:
         cached = cache.get(key)
-        if isinstance(cached, chart.ActivityChart):
-            return cached
-    result = _activity_chart(ref, fresh=fresh)
+        if isinstance(cached, kind):
+            return cast(T, cached)
+    result = compute()
     ttl = settings.INTILERY_CACHE_TTL
     if ttl:
         cache.set(key, result, ttl)
     return result
+
+
+def _result_key(panel: str, ref: ProfileRef) -> str:
+    digest = hashlib.sha256(str(ref).encode()).hexdigest()
+    return f"pv:viewer:{panel}:{digest[:32]}"
+
+
+def activity_panel(ref: ProfileRef, *, fresh: bool = False) -> chart.ActivityChart:
+    """The activity chart (up to 1,000 events, counted by day in the agent's zone)."""
+    return _kept(
+        _activity_key(ref),
+        chart.ActivityChart,
+        lambda: _activity_chart(ref, fresh=fresh),
+        fresh=fresh,
+    )
 
 
 def _activity_chart(ref: ProfileRef, *, fresh: bool) -> chart.ActivityChart:
@@ -377,11 +392,23 @@ def _activity_chart(ref: ProfileRef, *, fresh: bool) -> chart.ActivityChart:
 
 
 def viewed_not_bought_panel(ref: ProfileRef, *, fresh: bool = False) -> list[ViewedProduct]:
-    return recently_viewed_not_purchased(client(), ref, limit=5, fresh=fresh)
+    """Read from up to 200 views and orders; its "when viewed" is rendered at each request."""
+    return _kept(
+        _result_key("viewed-not-bought", ref),
+        list,
+        lambda: recently_viewed_not_purchased(client(), ref, limit=5, fresh=fresh),
+        fresh=fresh,
+    )
 
 
 def summary_panel(ref: ProfileRef, *, fresh: bool = False) -> ProfileSummary:
-    return profile_summary(client(), ref, fresh=fresh)
+    """Five reads merged; its 90-day counts may be as old as the answers they come from."""
+    return _kept(
+        _result_key("summary", ref),
+        ProfileSummary,
+        lambda: profile_summary(client(), ref, fresh=fresh),
+        fresh=fresh,
+    )
 
 
 # --- Warming the panels' upstream calls ----------------------------------------------------

@@ -280,3 +280,30 @@ def test_with_caching_off_the_activity_chart_is_recounted_each_time(agent, stub_
     calls = len(stub.calls)
     agent.get("/profile/activity", {"ref": JOE}, **HTMX)
     assert len(stub.calls) == 2 * calls
+
+
+@pytest.mark.parametrize("panel", ["summary", "viewed-not-bought"])
+def test_a_repeated_panel_request_reuses_its_result_until_refreshed(agent, stub_client, panel):
+    # Both panels are computed from hundreds of events: a cached request must not re-read
+    # and recompute them, and the refresh button must.
+    stub = stub_client(meta=[joe_meta()], events=_one_event_page)
+    first = agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX).content.decode()
+    calls = len(stub.calls)
+    assert calls
+    second = agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX).content.decode()
+    assert len(stub.calls) == calls
+    assert second == first
+    agent.get(f"/profile/{panel}", {"ref": JOE, "fresh": "1"}, **HTMX)
+    assert len(stub.calls) == 2 * calls
+    agent.get(f"/profile/{panel}", {"ref": "userId:someone-else"}, **HTMX)
+    assert len(stub.calls) == 3 * calls
+
+
+@override_settings(INTILERY_CACHE_TTL=0)
+@pytest.mark.parametrize("panel", ["summary", "viewed-not-bought"])
+def test_with_caching_off_a_panel_is_recomputed_each_time(agent, stub_client, panel):
+    stub = stub_client(meta=[joe_meta()], events=_one_event_page)
+    agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX)
+    calls = len(stub.calls)
+    agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX)
+    assert len(stub.calls) == 2 * calls
