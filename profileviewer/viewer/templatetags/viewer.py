@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from profileviewer.viewer.chart import Bar
-from profileviewer.viewer.presenters import ActionStyle, EventRow, RunRow
+from profileviewer.viewer.presenters import ActionStyle, DayGroup, EventRow, RunRow
 from profileviewer.viewer.presenters import money as _money
 
 register = template.Library()
@@ -209,15 +209,37 @@ def _run_html(row: RunRow, event_url: str, zone: tzinfo) -> str:
     )
 
 
+def _rows_html(rows: list[EventRow | RunRow], url: str, zone: tzinfo) -> str:
+    return "".join(
+        _run_html(row, url, zone) if isinstance(row, RunRow) else _event_html(row, url, zone)
+        for row in rows
+    )
+
+
 @register.simple_tag
 def timeline_rows(rows: list[EventRow | RunRow], event_url: str = "") -> SafeString:
     """A day's rows: single events and collapsed runs ("Page viewed x 12"), each expandable
     to its raw JSON (fetched from ``event_url`` + the event id, or embedded when empty)."""
+    zone = timezone.get_current_timezone()
+    return mark_safe(_rows_html(rows, escape(event_url), zone))  # noqa: S308 (escaped above)
+
+
+@register.simple_tag
+def timeline_days(groups: list[DayGroup], event_url: str, prev_day: str = "") -> SafeString:
+    """A timeline page's days, each a heading and its rows. ``prev_day`` is the last day of
+    the page before (infinite scroll): a day continued from there gets no visible heading."""
     url = escape(event_url)
     zone = timezone.get_current_timezone()
-    return mark_safe(  # noqa: S308 (every value is escaped above)
-        "".join(
-            _run_html(row, url, zone) if isinstance(row, RunRow) else _event_html(row, url, zone)
-            for row in rows
+    days = []
+    for index, group in enumerate(groups):
+        day = group.day.isoformat()
+        heading = escape(group.heading)
+        if index == 0 and day == prev_day:
+            title = f'<h3 class="visually-hidden">{heading}, continued</h3>'
+        else:
+            title = f'<h3 class="day-heading"><time datetime="{day}">{heading}</time></h3>'
+        days.append(
+            f'<li class="day">{title}<ol class="events">{_rows_html(group.rows, url, zone)}'
+            "</ol></li>"
         )
-    )
+    return mark_safe("".join(days))  # noqa: S308 (escaped above)
