@@ -24,7 +24,9 @@ from profileviewer.client import (
     ChannelPreference,
     Event,
     EventQuery,
+    IntileryError,
     Meta,
+    NotFoundError,
     ProfileRef,
     ProfilesClient,
     ProtocolError,
@@ -130,7 +132,57 @@ def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeade
     Read from `meta` (the traits plus the profile's metadata, PAPI-18) rather than `traits`:
     the look-up, the metadata panel and the summary read `meta` too, so the header coming from
     a look-up is already cached, and a first view costs one upstream call fewer.
+
+    Kept (see ``cached_header``), and whether the customer exists with it (``require_customer``).
     """
+    try:
+        headers = _headers(ref, fresh=fresh)
+    except NotFoundError:
+        _keep_customer(ref, exists=False)
+        raise
+    ttl = settings.INTILERY_CACHE_TTL
+    if ttl:
+        cache.set(_result_key("header", ref), headers, ttl)
+    _keep_customer(ref, exists=True)
+    return headers
+
+
+def cached_header(ref: ProfileRef) -> list[ProfileHeader] | None:
+    """The header, if a recent read of `meta` (a look-up, an earlier view) left it kept: the
+    profile page then shows it at once instead of loading it beside the panels."""
+    kept = cache.get(_result_key("header", ref))
+    return kept if isinstance(kept, list) else None
+
+
+def require_customer(ref: ProfileRef) -> None:
+    """NotFoundError unless the reference matches a customer.
+
+    Every panel asks first, so the panels of a page whose header is still loading wait for
+    the header's one `meta` read (shared through the client's single flight) instead of each
+    asking the upstream about someone who may not be a customer at all (a helpdesk requester
+    often is not). Any other failure is left to the panel's own calls to report.
+    """
+    if not settings.INTILERY_CACHE_TTL:
+        return  # nothing is kept: the panels ask for themselves
+    exists = cache.get(_result_key("customer", ref))
+    if exists is None:
+        try:
+            profile_header(ref)
+        except NotFoundError:
+            raise
+        except IntileryError:
+            return
+    elif not exists:
+        raise NotFoundError(code="not_found")
+
+
+def _keep_customer(ref: ProfileRef, *, exists: bool) -> None:
+    ttl = settings.INTILERY_CACHE_TTL
+    if ttl:
+        cache.set(_result_key("customer", ref), exists, ttl)
+
+
+def _headers(ref: ProfileRef, *, fresh: bool) -> list[ProfileHeader]:
     headers = []
     for traits in profile_traits(ref, fresh=fresh):
         identities = [
@@ -454,6 +506,23 @@ def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | No
     ]
     for job in jobs:
         _prefetch_pool.submit(_warm, job, ref, zone)
+
+
+def check_customer_soon(ref: ProfileRef) -> None:
+    """Start, in the background, the `meta` read that tells whether ``ref`` is a customer
+    (``require_customer``): the header and the panels of a page that did not wait for it
+    join it when they ask."""
+    if PREFETCH:
+        _prefetch_pool.submit(_check_customer, ref)
+
+
+def _check_customer(ref: ProfileRef) -> None:
+    try:
+        require_customer(ref)
+    except IntileryError:  # the header reports it to the agent
+        pass
+    finally:
+        connections.close_all()
 
 
 def _warm(job: Callable[[ProfileRef], object], ref: ProfileRef, zone: tzinfo) -> None:

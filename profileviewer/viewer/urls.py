@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.search, name="search"),
     path("lookup", views.lookup, name="lookup"),
     path("profile", views.profile, name="profile"),
+    path("profile/header", views.profile_header, name="header"),
     path("profile/traits", views.traits_panel, name="traits"),
     path("profile/meta", views.meta_panel, name="meta"),
     path("profile/timeline", views.timeline_panel, name="timeline"),

@@ -6,6 +6,7 @@ request to a panel URL renders it inside the layout so a shared link works.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling, push_url
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling, push_url
 
 from profileviewer.agents.auth import agent_required
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
@@ -85,6 +86,7 @@ def _panel(
 ) -> HttpResponse:
     try:
         ref = ProfileRef.parse(request.GET.get("ref", ""))
+        services.require_customer(ref)
         context = load(ref, _fresh(request))
     except IntileryError as error:
         return _panel_error(request, panel, agent_error(error, where=f"the {panel} panel"))
@@ -118,6 +120,8 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if len(matches) == 1:
         # The customer exists and the agent is on their way to the profile: start its
         # panels' upstream calls now, while the browser follows the redirect.
+        with contextlib.suppress(IntileryError):  # if not, the page loads its header itself
+            services.profile_header(ref)  # from the `meta` just read: shown at once
         services.prefetch_panels(ref, TimelineFilters())
         return HttpResponseRedirect(_profile_url(ref))
     context |= {"ref": ref, "matches": matches}
@@ -128,29 +132,24 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @agent_required
 @vary_on_headers("HX-Request")
 def profile(request: HttpRequest) -> HttpResponse:
+    """The header and six panel slots. A header kept from a recent read (a look-up, an earlier
+    view) is shown at once; otherwise the page does not wait for the upstream: the header
+    loads beside the panels, and the browser gets the page one round trip sooner."""
     raw_ref = request.GET.get("ref", "")
     try:
         ref = ProfileRef.parse(raw_ref)
-        headers = services.profile_header(ref, fresh=_fresh(request))
     except ProfileRefError as error:
         context = {"query": raw_ref[:600], "error": agent_error(error)}
         return render(request, "viewer/search.html", context, status=400)
-    except NotFoundError:
-        context = {"query": str(ref), "shown_query": str(ref)[:MAX_QUERY_SHOWN], "matches": []}
-        return render(request, "viewer/lookup.html", context, status=404)
-    except IntileryError as error:
-        headers = []
-        header_error: AgentError | None = agent_error(error, where="the profile header")
-    else:
-        header_error = None
-    if len(headers) > 1:
-        return HttpResponseRedirect(f"{reverse('viewer:lookup')}?{urlencode({'q': str(ref)})}")
+    headers = None if _fresh(request) else services.cached_header(ref)
+    if headers is not None and len(headers) > 1:
+        return HttpResponseRedirect(_matches_url(ref))
     result = parse_filters(request.GET)
     context = {
         "ref": ref,
         "ref_query": _ref_query(ref, fresh="1" if _fresh(request) else ""),
         "header": headers[0] if headers else None,
-        "header_error": header_error,
+        "header_loading": headers is None,
         "timeline_query": _ref_query(ref, fresh="1" if _fresh(request) else "")
         + ("&" + result.filters.querystring() if result.filters.params() else ""),
         "panels": PANELS,
@@ -159,15 +158,62 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         template += "#profile-body"
     response = render(request, template, context)
-    if headers and not _fresh(request) and not result.errors:
-        # A refresh's panels bypass the cache, so only a normal load is warmed; the warm-up
-        # starts once the page is sent (when the server closes the response), so its threads
-        # do not hold up the page, which the browser needs first.
+    # Work that starts once the page is sent (when the server closes the response), so its
+    # threads do not hold up the page, which the browser needs first.
+    if headers is None:
+        # The header's `meta` read, which every panel waits for (services.require_customer),
+        # starts now rather than when the browser asks for the header and the panels (~50 ms
+        # later); those requests join it, then each panel fetches for itself. Warming the
+        # panels as well would compute each of them twice, since their requests are already
+        # waiting.
+        response._resource_closers.append(  # type: ignore[attr-defined]
+            partial(services.check_customer_soon, ref)
+        )
+    elif not result.errors:
+        # A known customer: the panels' upstream calls start before the browser asks.
         zone = timezone.get_current_timezone()
         response._resource_closers.append(  # type: ignore[attr-defined]
             partial(services.prefetch_panels, ref, result.filters, zone)
         )
     return response
+
+
+def _matches_url(ref: ProfileRef) -> str:
+    """The look-up's list, for an email that several profiles share."""
+    return f"{reverse('viewer:lookup')}?{urlencode({'q': str(ref)})}"
+
+
+@require_GET
+@agent_required
+@vary_on_headers("HX-Request")
+def profile_header(request: HttpRequest) -> HttpResponse:
+    """The header of a profile page that did not wait for it; for htmx only."""
+    raw_ref = request.GET.get("ref", "")
+    if not request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseRedirect(f"{reverse('viewer:profile')}?{urlencode({'ref': raw_ref})}")
+    context: dict[str, Any] = {"header": None, "header_error": None}
+    try:
+        ref = ProfileRef.parse(raw_ref)
+        context |= {"ref": ref, "ref_query": _ref_query(ref)}
+        headers = services.profile_header(ref, fresh=_fresh(request))
+    except ProfileRefError as error:
+        context |= {"ref": raw_ref[:MAX_QUERY_SHOWN], "header_error": agent_error(error)}
+        return render(request, "viewer/profile.html#header-answer", context)
+    except NotFoundError:
+        # Not a customer: the whole profile (its panels too) becomes "no customer found".
+        shown = str(ref)[:MAX_QUERY_SHOWN]
+        context |= {"query": str(ref), "shown_query": shown}
+        response = render(request, "viewer/profile.html#no-customer", context)
+        response["HX-Retarget"] = "#profile-body"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    except IntileryError as error:
+        context["header_error"] = agent_error(error, where="the profile header")
+        return render(request, "viewer/profile.html#header-answer", context)
+    if len(headers) > 1:
+        return HttpResponseClientRedirect(_matches_url(ref))
+    context["header"] = headers[0]
+    return render(request, "viewer/profile.html#header-answer", context)
 
 
 # --- Panels -------------------------------------------------------------------------------
@@ -232,6 +278,7 @@ def _timeline_context(request: HttpRequest, ref: ProfileRef) -> dict[str, Any]:
     if result.errors:
         context["filter_errors"] = result.errors
         return context
+    services.require_customer(ref)
     page = services.timeline_page(ref, result.filters, fresh=_fresh(request))
     context["page"] = page
     # Each row's raw JSON is loaded from here when expanded; the row appends its event id.

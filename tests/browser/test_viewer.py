@@ -19,8 +19,8 @@ PANEL_TITLES = ["Summary", "Traits", "Metadata", "Activity", "Viewed, not bought
 
 
 def wait_for_panels(page: Any) -> None:
-    """Every panel swapped its skeleton for content (or for its error state)."""
-    expect(page.locator(".panel-body.is-loading")).to_have_count(0)
+    """The header and every panel swapped their skeletons for content (or an error state)."""
+    expect(page.locator(".is-loading")).to_have_count(0)
     expect(page.locator(".panel-body")).to_have_count(6)
 
 
@@ -60,6 +60,34 @@ def test_no_customer_found_shows_what_was_searched(viewer: Viewer) -> None:
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="No customer found")).to_be_visible()
     expect(page.locator(".searched")).to_have_text("<b>nobody</b>@example.com")
+
+
+def test_a_first_view_loads_the_header_beside_the_panels(viewer: Viewer) -> None:
+    # Opened directly, as a helpdesk sidebar opens it: nothing about Joe is kept yet.
+    page = viewer.page
+    viewer.open(JOE)
+    expect(page.get_by_role("heading", name="Joe Bloggs", level=1)).to_be_visible()
+    expect(page).to_have_title("Joe Bloggs · Profile Viewer")
+    wait_for_panels(page)
+    expect(page.locator(".panel-error")).to_have_count(0)
+
+
+def test_opening_someone_who_is_not_a_customer_says_so_instead_of_the_panels(
+    viewer: Viewer,
+) -> None:
+    page = viewer.page
+    viewer.open("/profile?ref=userId%3Anobody-here")
+    expect(page.get_by_role("heading", name="No customer found")).to_be_visible()
+    expect(page.locator(".searched")).to_have_text("userId:nobody-here")
+    expect(page.locator(".panel")).to_have_count(0)
+    expect(page).to_have_title("No customer found · Profile Viewer")
+
+
+def test_opening_an_email_shared_by_two_profiles_lists_both(viewer: Viewer) -> None:
+    page = viewer.page
+    viewer.open("/profile?ref=email%3Asam.taylor%40example.com")
+    expect(page.get_by_role("heading", name=re.compile("2 customers match"))).to_be_visible()
+    expect(page.locator(".match")).to_have_count(2)
 
 
 def test_filtering_the_timeline_updates_it_and_the_shareable_url(viewer: Viewer) -> None:

@@ -21,12 +21,13 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from profileviewer.client import IntileryError
+from profileviewer.client import IntileryError, Meta
 from profileviewer.client.client import reset_client_state
 from profileviewer.sandbox.models import Profile
 from profileviewer.sandbox.store import NewEvent, add_events, create_profile
 
 JOE = "userId:qrc-117322"
+SOMEONE = Meta.from_json({"id": "9d1c0c53-0000-4000-8000-000000000001", "firstName": "Someone"})
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -149,12 +150,19 @@ def upstream(live_server: Any, transactional_db: None) -> Iterator[dict[str, Pro
 
 
 class StubClient:
-    """Stands in for the real client: each method raises `error` or returns what it is given."""
+    """Stands in for the real client: each method raises `error` or returns what it is given.
+
+    Without a `meta` answer, `meta` answers that a customer exists: every panel first checks
+    that (services.require_customer) before its own calls.
+    """
 
     def __init__(self, error: IntileryError | None = None, **results: Any) -> None:
         self.error = error
-        self.results = results
+        self.results = {"meta": [SOMEONE], **results}
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def called(self, name: str) -> int:
+        return sum(1 for call in self.calls if call[0] == name)
 
     def _answer(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self.calls.append((name, args, kwargs))

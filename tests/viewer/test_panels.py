@@ -236,7 +236,7 @@ def test_the_activity_chart_stops_reading_after_its_event_cap(agent, stub_client
 
     stub = stub_client(events=page)
     html = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
-    assert len(stub.calls) == 2
+    assert stub.called("events") == 2
     assert "Counted from the most recent events only." in html
 
 
@@ -257,12 +257,12 @@ def _one_event_page(ref, query, *, offset, size, fresh):
 def test_a_repeated_activity_request_reuses_the_chart_until_refreshed(agent, stub_client):
     stub = stub_client(events=_one_event_page)
     first = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
-    calls = len(stub.calls)
+    calls = stub.called("events")
     second = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
-    assert len(stub.calls) == calls
+    assert stub.called("events") == calls
     assert second == first
     agent.get("/profile/activity", {"ref": JOE, "fresh": "1"}, **HTMX)
-    assert len(stub.calls) == 2 * calls
+    assert stub.called("events") == 2 * calls
 
 
 def test_the_activity_chart_is_kept_per_customer(agent, stub_client):
@@ -288,15 +288,15 @@ def test_a_repeated_panel_request_reuses_its_result_until_refreshed(agent, stub_
     # and recompute them, and the refresh button must.
     stub = stub_client(meta=[joe_meta()], events=_one_event_page)
     first = agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX).content.decode()
-    calls = len(stub.calls)
+    calls = stub.called("events")
     assert calls
     second = agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX).content.decode()
-    assert len(stub.calls) == calls
+    assert stub.called("events") == calls
     assert second == first
     agent.get(f"/profile/{panel}", {"ref": JOE, "fresh": "1"}, **HTMX)
-    assert len(stub.calls) == 2 * calls
+    assert stub.called("events") == 2 * calls
     agent.get(f"/profile/{panel}", {"ref": "userId:someone-else"}, **HTMX)
-    assert len(stub.calls) == 3 * calls
+    assert stub.called("events") == 3 * calls
 
 
 @override_settings(INTILERY_CACHE_TTL=0)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from profileviewer.client import NotFoundError, ProfileRef, UnavailableError
 from tests.viewer.conftest import HTMX, JOE
+from tests.viewer.test_panels import joe_meta
 
 PANEL_URLS = [
     "/profile/summary?",
@@ -22,10 +23,28 @@ PANEL_URLS = [
 ]
 
 
+def header_answer(agent: Client, ref: str = JOE, **params: str):
+    """The answer to the header a first view loads beside its panels (htmx)."""
+    return agent.get("/profile/header", {"ref": ref, **params}, **HTMX)
+
+
+def test_a_first_view_does_not_wait_for_the_upstream(agent, stub_client) -> None:
+    # Nothing about the customer is kept: the page comes back at once, its header loading
+    # beside the six panels, so the browser starts on all seven a round trip sooner.
+    stub = stub_client(meta=[joe_meta()])
+    html = agent.get("/profile", {"ref": JOE}).content.decode()
+    assert stub.calls == []
+    slot = re.search(r'<header class="profile-header card is-loading"[^>]*>', html).group(0)
+    assert 'hx-get="/profile/header?ref=userId%3Aqrc-117322"' in slot
+    assert 'hx-trigger="load"' in slot and 'aria-busy="true"' in slot
+    assert "Loading the customer userId:qrc-117322" in html
+
+
 def test_the_header_shows_name_organisation_and_identities_with_copy_buttons(
     agent: Client, upstream
 ) -> None:
-    html = agent.get("/profile", {"ref": JOE}).content.decode()
+    html = header_answer(agent).content.decode()
+    assert html.startswith("<title>Joe Bloggs · Profile Viewer</title>")  # htmx sets it
     assert '<h1 id="profile-name">Joe Bloggs</h1>' in html
     assert "Intilery · Other" in html
     assert "Matched by external id" in html
@@ -37,6 +56,16 @@ def test_the_header_shows_name_organisation_and_identities_with_copy_buttons(
     ):
         assert f'data-copy="{value}"' in html
     assert 'href="tel:+447700900123"' in html
+    assert "<html" not in html
+
+
+def test_a_known_customers_page_shows_the_header_at_once(agent: Client, upstream) -> None:
+    # A look-up (or an earlier view) read the customer: their page needs no header request.
+    assert agent.get("/lookup", {"q": "qrc-117322"}).status_code == 302
+    html = agent.get("/profile", {"ref": JOE}).content.decode()
+    assert '<h1 id="profile-name">Joe Bloggs</h1>' in html
+    assert "<title>Joe Bloggs · Profile Viewer</title>" in html
+    assert "/profile/header" not in html
 
 
 def test_every_panel_loads_on_its_own_url_in_parallel_with_a_skeleton(
@@ -44,39 +73,64 @@ def test_every_panel_loads_on_its_own_url_in_parallel_with_a_skeleton(
 ) -> None:
     html = agent.get("/profile", {"ref": JOE}).content.decode()
     triggers = re.findall(r'hx-get="(/profile/[a-z-]+\?[^"]*)" hx-trigger="load"', html)
-    assert [t.split("ref=")[0] for t in triggers] == PANEL_URLS
+    assert [t.split("ref=")[0] for t in triggers] == ["/profile/header?", *PANEL_URLS]
     assert all("ref=userId%3Aqrc-117322" in t for t in triggers)
-    assert html.count('class="skeleton"') == 6
+    assert html.count('class="skeleton"') == 7
     assert html.count('aria-live="polite"') >= 6
 
 
 def test_refresh_reloads_every_panel_bypassing_the_cache(agent: Client, upstream) -> None:
+    header_answer(agent)
     html = agent.get("/profile", {"ref": JOE}).content.decode()
     assert 'hx-get="/profile?ref=userId%3Aqrc-117322&amp;fresh=1"' in html
     refreshed = agent.get("/profile", {"ref": JOE, "fresh": "1"}, **HTMX).content.decode()
     assert refreshed.lstrip().startswith('<div id="profile-body"')
     assert "<html" not in refreshed
-    assert refreshed.count('&amp;fresh=1" hx-trigger="load"') == 6
+    # The header too: a refresh does not show the kept one.
+    assert refreshed.count('&amp;fresh=1" hx-trigger="load"') == 7
+    assert 'hx-get="/profile/header?ref=userId%3Aqrc-117322&amp;fresh=1"' in refreshed
 
 
 def test_a_fresh_refresh_really_asks_the_upstream_again(agent, stub_client) -> None:
-    from tests.viewer.test_panels import joe_meta
-
     stub = stub_client(meta=[joe_meta()])
-    agent.get("/profile", {"ref": JOE, "fresh": "1"})
+    header_answer(agent, fresh="1")
     assert stub.calls[0][2] == {"fresh": True}
 
 
 def test_an_email_shared_by_several_profiles_lists_them_instead(agent: Client, upstream) -> None:
-    response = agent.get("/profile", {"ref": "email:sam.taylor@example.com"})
+    ref = "email:sam.taylor@example.com"
+    response = header_answer(agent, ref)
+    assert response["HX-Redirect"] == "/lookup?q=email%3Asam.taylor%40example.com"
+    # Known from then on: the page itself sends the agent to the list.
+    response = agent.get("/profile", {"ref": ref})
     assert response.status_code == 302
     assert response["Location"] == "/lookup?q=email%3Asam.taylor%40example.com"
 
 
 def test_an_unknown_customer_is_no_customer_found(agent: Client, upstream) -> None:
-    response = agent.get("/profile", {"ref": "userId:nobody-here"})
-    assert response.status_code == 404
-    assert "No customer found" in response.content.decode()
+    response = header_answer(agent, "userId:<b>nobody-here</b>")
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    # The whole profile, panels included, becomes the "no customer found" state.
+    assert response["HX-Retarget"] == "#profile-body"
+    assert response["HX-Reswap"] == "outerHTML"
+    html = response.content.decode()
+    assert "<title>No customer found · Profile Viewer</title>" in html
+    assert '<div id="profile-body" class="profile">' in html
+    assert "No customer found" in html
+    assert "&lt;b&gt;nobody-here&lt;/b&gt;" in html and "<b>nobody" not in html
+
+
+def test_the_panels_of_someone_who_is_not_a_customer_ask_the_upstream_once(
+    agent, stub_client
+) -> None:
+    # A helpdesk requester is often not a customer: the header and six panels of their page
+    # cost one `meta` read between them, not the panels' own calls too.
+    stub = stub_client(NotFoundError("no such profile", request_id="r-404"))
+    header_answer(agent)
+    for url in PANEL_URLS:
+        html = agent.get(url + "ref=userId%3Aqrc-117322", **HTMX).content.decode()
+        assert "panel-error" in html and "No customer found" in html
+    assert [call[0] for call in stub.calls] == ["meta"]
 
 
 def test_a_malformed_ref_is_a_clear_message_not_an_error_page(agent: Client, db: None) -> None:
@@ -86,29 +140,36 @@ def test_a_malformed_ref_is_a_clear_message_not_an_error_page(agent: Client, db:
         html = response.content.decode()
         assert "Check the search" in html
         assert "<script>x" not in html
+        header = header_answer(agent, ref)
+        assert header.status_code == 200
+        assert "Check the search" in header.content.decode()
+        assert "<script>x" not in header.content.decode()
+
+
+def test_the_header_url_opened_as_a_page_goes_to_the_profile(agent: Client, db: None) -> None:
+    response = agent.get("/profile/header", {"ref": JOE})
+    assert response.status_code == 302
+    assert response["Location"] == "/profile?ref=userId%3Aqrc-117322"
 
 
 def test_when_the_header_fails_the_panels_still_load_on_their_own(agent, stub_client) -> None:
     stub_client(UnavailableError("down", request_id="req-hdr"))
-    response = agent.get("/profile", {"ref": JOE})
+    page = agent.get("/profile", {"ref": JOE}).content.decode()
+    assert page.count('hx-trigger="load"') == 7
+    response = header_answer(agent)
     html = response.content.decode()
     assert response.status_code == 200
     assert "Customer database unavailable" in html
     assert "req-hdr" in html
-    assert html.count('hx-trigger="load"') == 6
+    assert "<title>Customer · Profile Viewer</title>" in html
 
 
 def test_a_ref_with_spaces_and_plus_signs_survives_the_round_trip(agent, stub_client) -> None:
-    from tests.viewer.test_panels import joe_meta
-
     stub = stub_client(meta=[joe_meta()])
-    agent.get("/profile?ref=userId%3Apower%20user%2B1")
+    html = agent.get("/profile?ref=userId%3Apower%20user%2B1").content.decode()
+    header_url = re.search(r'hx-get="(/profile/header\?[^"]*)"', html).group(1)
+    agent.get(header_url.replace("&amp;", "&"), **HTMX)
     assert str(stub.calls[0][1][0]) == "userId:power user+1"
-
-
-def test_not_found_after_the_header_is_no_customer_found(agent, stub_client) -> None:
-    stub_client(NotFoundError("gone", request_id="r-1"))
-    assert agent.get("/profile", {"ref": JOE}).status_code == 404
 
 
 def test_the_page_uses_our_stylesheet_vendored_htmx_and_nonced_scripts(agent, upstream) -> None:
@@ -123,6 +184,15 @@ def test_the_page_uses_our_stylesheet_vendored_htmx_and_nonced_scripts(agent, up
     assert " style=" not in html and " onclick=" not in html
 
 
+def _wait_until(condition) -> None:
+    import time
+
+    deadline = time.monotonic() + 5
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+
 def _called(stub, name: str, count: int) -> bool:
     """Waits (briefly) for the background prefetch to have made `count` calls of `name`."""
     import time
@@ -135,35 +205,53 @@ def _called(stub, name: str, count: int) -> bool:
     return False
 
 
-def test_the_profile_page_starts_its_panels_upstream_calls_itself(
+def test_a_known_customers_page_starts_its_panels_upstream_calls_itself(
     agent, stub_client, monkeypatch
 ) -> None:
     from profileviewer.viewer import services
-    from tests.viewer.test_panels import joe_meta
 
-    monkeypatch.setattr(services, "PREFETCH", True)
     stub = stub_client(meta=[joe_meta()], events=_no_events)
+    header_answer(agent)  # the customer is known
+    monkeypatch.setattr(services, "PREFETCH", True)
     response = agent.get("/profile", {"ref": JOE})
     assert response.status_code == 200
     assert _called(stub, "events", 2)  # at least the timeline's and the activity chart's
-    # The header's, then the panels' (the traits and metadata panels and the summary all
-    # read `meta`; a live client would answer them from one cached call).
-    assert _called(stub, "meta", 2)
     assert not any(call[0] == "traits" for call in stub.calls)
 
 
-def test_a_refresh_leaves_the_panels_to_fetch_for_themselves(
+def test_a_first_view_and_a_refresh_leave_the_panels_to_fetch_for_themselves(
     agent, stub_client, monkeypatch
 ) -> None:
+    # Their panels are asked for before the header's read could confirm a customer; each
+    # waits for that read, then fetches for itself: warming them too would be twice the work.
     import time
 
     from profileviewer.viewer import services
-    from tests.viewer.test_panels import joe_meta
 
     monkeypatch.setattr(services, "PREFETCH", True)
     stub = stub_client(meta=[joe_meta()], events=_no_events)
+    agent.get("/profile", {"ref": JOE})
+    header_answer(agent)
     agent.get("/profile", {"ref": JOE, "fresh": "1"})
     time.sleep(0.2)
+    assert {call[0] for call in stub.calls} == {"meta"}
+
+
+def test_a_first_view_starts_the_customer_check_before_the_browser_asks(
+    agent, stub_client, monkeypatch
+) -> None:
+    # The header and the panels wait for one `meta` read: it starts once the page is sent,
+    # not ~50 ms later when the browser has loaded the page and asks for them.
+    from profileviewer.viewer import services
+
+    monkeypatch.setattr(services, "PREFETCH", True)
+    stub = stub_client(NotFoundError("no such profile"))
+    agent.get("/profile", {"ref": JOE})
+    assert _called(stub, "meta", 1)
+    _wait_until(lambda: cache.get(services._result_key("customer", ProfileRef.parse(JOE))) is False)
+    # What it found is kept: no panel asks again.
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    assert "No customer found" in html
     assert [call[0] for call in stub.calls] == ["meta"]
 
 
@@ -179,15 +267,15 @@ def test_a_customer_whose_panels_were_just_drawn_is_not_warmed_again(
     import time
 
     from profileviewer.viewer import services
-    from tests.viewer.test_panels import joe_meta
 
     stub = stub_client(meta=[joe_meta()], events=_no_events)
     agent.get("/profile/activity", {"ref": JOE}, **HTMX)
     monkeypatch.setattr(services, "PREFETCH", True)
     before = len(stub.calls)
-    agent.get("/profile", {"ref": JOE})
+    html = agent.get("/profile", {"ref": JOE}).content.decode()
+    assert '<h1 id="profile-name">Joe Bloggs</h1>' in html  # known from the panel's check
     time.sleep(0.2)
-    assert [call[0] for call in stub.calls[before:]] == ["meta"]
+    assert stub.calls[before:] == []
 
 
 def test_malformed_metadata_still_shows_the_header_and_the_traits(agent, stub_client) -> None:
@@ -198,9 +286,9 @@ def test_malformed_metadata_still_shows_the_header_and_the_traits(agent, stub_cl
         raise ProtocolError("The Profiles API sent profile metadata that is not a JSON object.")
 
     stub_client(meta=bad_meta, traits=[Traits.from_json(JOE_JSON)])
-    page = agent.get("/profile", {"ref": JOE})
-    assert page.status_code == 200
-    assert '<h1 id="profile-name">Joe Bloggs</h1>' in page.content.decode()
+    header = header_answer(agent)
+    assert header.status_code == 200
+    assert '<h1 id="profile-name">Joe Bloggs</h1>' in header.content.decode()
     traits = agent.get("/profile/traits", {"ref": JOE}, **HTMX).content.decode()
     assert "joe.bloggs@example.com" in traits and "panel-error" not in traits
     meta = agent.get("/profile/meta", {"ref": JOE}, **HTMX).content.decode()
@@ -236,6 +324,7 @@ def test_the_warm_up_draws_the_activity_chart_in_the_agents_time_zone(agent, ups
 
     monkeypatch.setattr(services, "PREFETCH", True)
     agent.cookies["pv_tz"] = "Asia/Tokyo"
+    header_answer(agent)  # the customer is known: their page is warmed
     assert agent.get("/profile", {"ref": JOE}).status_code == 200
     deadline = time.monotonic() + 5
     with timezone.override(ZoneInfo("Asia/Tokyo")):
