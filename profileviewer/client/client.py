@@ -38,7 +38,7 @@ from profileviewer.client.metrics import counters
 from profileviewer.client.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket, acquire
 from profileviewer.client.refs import ProfileRef
 from profileviewer.client.retry import RetryPolicy
-from profileviewer.client.transport import environment_proxies, new_session, send_get
+from profileviewer.client.transport import environment_settings, new_session, send_get
 from profileviewer.client.types import (
     EVENT_WINDOW,
     MAX_PAGE_SIZE,
@@ -134,7 +134,7 @@ def reset_client_state() -> None:
             client.close()
         _redis_clients.clear()
     _single_flight.clear()
-    environment_proxies.cache_clear()
+    environment_settings.cache_clear()
     counters.reset()
 
 

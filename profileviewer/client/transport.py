@@ -10,6 +10,7 @@ import functools
 import ipaddress
 import json
 import logging
+import os
 import time
 from collections.abc import Mapping
 from http.cookiejar import DefaultCookiePolicy
@@ -87,13 +88,16 @@ def request_headers(url_host: str | None, token: str) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=32)
-def environment_proxies(origin: str) -> tuple[tuple[str, str], ...]:
-    """The proxies HTTP(S)_PROXY, ALL_PROXY and NO_PROXY give this origin, read once.
+def environment_settings(origin: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """What the environment says for calls to this origin, as requests reads it: the proxies
+    (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) and a CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE).
 
-    requests re-reads the whole environment on every call; it does not change under a
-    running server. ``reset_client_state()`` clears this.
+    Read once: requests re-reads the whole environment on every call, and it does not change
+    under a running server. ``reset_client_state()`` clears this.
     """
-    return tuple(requests.utils.get_environ_proxies(origin).items())
+    proxies = tuple(requests.utils.get_environ_proxies(origin).items())
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return proxies, ca_bundle or None
 
 
 def _send(
@@ -106,8 +110,10 @@ def _send(
 ) -> requests.Response:
     """One streamed GET through the session's connection pool, never redirected.
 
-    The same request ``session.get(url, stream=True, allow_redirects=False)`` would send,
-    without what ``Session.request`` adds to every call and this client never uses: cookie
+    The request ``session.get(url, stream=True, allow_redirects=False)`` would send (the
+    session's headers, proxies and TLS settings, with the environment's proxies and CA
+    bundle read once, see ``environment_settings``), without what ``Session.request`` adds
+    to every call and this client never uses: cookie
     jars (one session serves every thread and tenant, so no cookie may ride from one answer
     to the next request), auth and ~/.netrc (the auth-token header is the only credential),
     hooks, and a fresh read of the proxy environment. That was a third of the CPU of a
@@ -117,17 +123,19 @@ def _send(
     merged.update(headers)
     prepared = requests.PreparedRequest()
     prepared.prepare(method="GET", url=url, params=params, headers=merged)
-    proxies: dict[str, str] = {}
-    if session.trust_env:
+    proxies = dict(session.proxies)
+    verify = session.verify
+    if session.trust_env:  # the environment wins over the session's own, as in requests
         parts = urlsplit(url)
-        proxies.update(environment_proxies(f"{parts.scheme}://{parts.netloc}"))
-    proxies.update(session.proxies)
+        environment_proxies, ca_bundle = environment_settings(f"{parts.scheme}://{parts.netloc}")
+        proxies.update(environment_proxies)
+        verify = ca_bundle or verify
     # A redirect is never followed: it would carry the auth-token header to wherever it points.
     return session.get_adapter(url).send(
         prepared,
         stream=True,
         timeout=timeout,
-        verify=session.verify,
+        verify=verify,
         cert=session.cert,
         proxies=proxies,
     )

@@ -6,10 +6,17 @@ import gzip
 import json
 
 import pytest
+import requests
 
-from profileviewer.client import ProfileRef, ProfilesClient, TokenBucket
+from profileviewer.client import (
+    ProfileRef,
+    ProfilesClient,
+    RetryPolicy,
+    TokenBucket,
+    UnavailableError,
+)
 from profileviewer.client.transport import (
-    environment_proxies,
+    environment_settings,
     is_loopback,
     new_session,
     request_headers,
@@ -64,8 +71,8 @@ def test_a_proxy_named_in_the_environment_still_carries_the_calls(hostile, monke
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", hostile.url.removesuffix("/api"))
-    environment_proxies.cache_clear()
-    request.addfinalizer(environment_proxies.cache_clear)
+    environment_settings.cache_clear()
+    request.addfinalizer(environment_settings.cache_clear)
     hostile.will(ok({"id": "p-1", "firstName": "Ada"}))
     config = make_config("http://profiles.example.test/api")
     client = ProfilesClient(config, session=new_session(), limiter=TokenBucket(100, 100))
@@ -78,3 +85,29 @@ def test_a_proxy_named_in_the_environment_still_carries_the_calls(hostile, monke
     assert seen["path"].startswith("http://profiles.example.test/api/")
     assert seen["path"].endswith("/profiles/userId:qrc-117322/traits")
     assert seen["headers"]["auth-token"] == TOKEN
+
+
+def test_a_ca_bundle_named_in_the_environment_is_still_used(monkeypatch, request):
+    # As requests does for REQUESTS_CA_BUNDLE: a TLS-intercepting proxy's CA, for example.
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corp-ca.pem")
+    environment_settings.cache_clear()
+    request.addfinalizer(environment_settings.cache_clear)
+    sent: dict = {}
+
+    class Adapter:
+        def send(self, prepared, **kwargs):
+            sent.update(kwargs, url=prepared.url)
+            raise requests.ConnectionError("not really sent")
+
+    session = new_session()
+    monkeypatch.setattr(session, "get_adapter", lambda url: Adapter())
+    client = ProfilesClient(
+        make_config("https://profiles.example.test/api"),
+        session=session,
+        limiter=TokenBucket(100, 100),
+        retry_policy=RetryPolicy(max_attempts=1),
+    )
+    with pytest.raises(UnavailableError):
+        client.traits(REF)
+    assert sent["verify"] == "/etc/ssl/corp-ca.pem"
+    assert sent["url"].startswith("https://profiles.example.test/api/")
