@@ -18,8 +18,9 @@ from django.utils.cache import patch_vary_headers
 BROTLI_QUALITY = 5
 # As Django's gzip (Heal The Breach): each answer's compressed length varies at random, so a
 # page that reflects input beside a secret (the CSRF token, a customer's details) does not
-# reveal the secret through its length (BREACH). Up to ~100 incompressible bytes.
-MAX_PADDING_CHARS = 134
+# reveal the secret through its length (BREACH). gzip hides up to 100 random bytes in its
+# header's file name; brotli has metadata blocks, which every decoder skips.
+MAX_RANDOM_BYTES = 100
 
 
 def accepts_brotli(accept_encoding: str) -> bool:
@@ -40,9 +41,24 @@ def _is_html(response: HttpResponseBase) -> bool:
     return response.get("Content-Type", "").split(";", 1)[0].strip().lower() == "text/html"
 
 
-def _padding() -> bytes:
-    size = secrets.randbelow(MAX_PADDING_CHARS) + 1
-    return b"<!--" + secrets.token_urlsafe(size)[:size].encode() + b"-->"
+def _metadata_block(data: bytes) -> bytes:
+    """A brotli metadata meta-block (RFC 7932 section 9.2) carrying ``data`` (1-256 bytes),
+    starting and ending on a byte boundary: ISLAST 0, MNIBBLES 0 (code 3), reserved 0,
+    MSKIPBYTES 1, MSKIPLEN - 1 in 8 bits, zero fill bits, then the bytes."""
+    skip = len(data) - 1
+    return bytes([0b110 | 0b10000 | (skip & 0b11) << 6, skip >> 2]) + data
+
+
+def compress_brotli(content: bytes) -> bytes:
+    """``content`` compressed, with 1-100 random bytes of metadata after it."""
+    compressor = brotli.Compressor(quality=BROTLI_QUALITY, mode=brotli.MODE_TEXT)
+    padding = secrets.token_bytes(secrets.randbelow(MAX_RANDOM_BYTES) + 1)
+    return (
+        compressor.process(content)
+        + compressor.flush()  # ends on a byte boundary, where a meta-block may start
+        + _metadata_block(padding)
+        + compressor.finish()
+    )
 
 
 class CompressionMiddleware(GZipMiddleware):
@@ -62,9 +78,7 @@ class CompressionMiddleware(GZipMiddleware):
         if len(content) < 200:  # not worth it, as for gzip
             return response
         patch_vary_headers(response, ("Accept-Encoding",))
-        compressed = brotli.compress(
-            content + _padding(), quality=BROTLI_QUALITY, mode=brotli.MODE_TEXT
-        )
+        compressed = compress_brotli(content)
         if len(compressed) >= len(content):
             return response
         response.content = compressed  # type: ignore[attr-defined]

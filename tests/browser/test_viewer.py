@@ -246,3 +246,21 @@ def test_screenshots_of_joe_bloggs_at_320_px_and_desktop(chromium, demo_upstream
         finally:
             context.close()
         assert (SCREENSHOTS / name).stat().st_size > 10_000
+
+
+def test_pages_and_panels_arrive_brotli_compressed_and_read_as_sent(viewer: Viewer) -> None:
+    # Chromium accepts br; the random-length padding (BREACH) must not change what it reads.
+    page = viewer.page
+    encodings = {}
+    page.on(
+        "response",
+        lambda response: encodings.__setitem__(
+            response.url.split("?")[0].removeprefix(viewer.url),
+            response.headers.get("content-encoding"),
+        ),
+    )
+    viewer.open(JOE)
+    wait_for_panels(page)
+    expect(page.get_by_role("heading", name="Joe Bloggs", level=1)).to_be_visible()
+    assert encodings["/profile"] == "br"
+    assert encodings["/profile/timeline"] == "br"
