@@ -28,6 +28,7 @@ from profileviewer.client import (
     Meta,
     NotFoundError,
     ProfileRef,
+    ProfileRefError,
     ProfilesClient,
     ProtocolError,
     Traits,
@@ -42,6 +43,8 @@ from profileviewer.insights import (
 from profileviewer.insights.parallel import reads_pool
 from profileviewer.viewer import chart, presenters
 from profileviewer.viewer.filters import PAGE_SIZE, TimelineFilters
+
+logger = logging.getLogger(__name__)
 
 # The activity chart reads at most this many events (sequential pages of 100); a profile
 # busier than that in 90 days is charted from its most recent events, and says so.
@@ -78,8 +81,10 @@ def canonical_ref(traits: Traits) -> ProfileRef:
 
 
 def lookup(ref: ProfileRef) -> list[Match]:
-    """Every profile the reference matches (several only for an email, PAPI-14)."""
+    """Every profile the reference matches (several only for an email, PAPI-14); their
+    header is kept, so the profile page the look-up leads to shows it at once."""
     metas = client().meta(ref)
+    keep_header(ref, headers_for(ref, [meta.traits for meta in metas]))
     matches = [
         Match(
             ref=canonical_ref(meta.traits),
@@ -133,58 +138,75 @@ def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeade
     the look-up, the metadata panel and the summary read `meta` too, so the header coming from
     a look-up is already cached, and a first view costs one upstream call fewer.
 
-    Kept (see ``cached_header``), and whether the customer exists with it (``require_customer``).
+    Kept (``cached_header``), with how many customers the reference matches
+    (``require_customer``).
     """
     try:
-        headers = _headers(ref, fresh=fresh)
+        headers = headers_for(ref, profile_traits(ref, fresh=fresh))
     except NotFoundError:
-        _keep_customer(ref, exists=False)
+        _keep_matches(ref, 0)
         raise
-    ttl = settings.INTILERY_CACHE_TTL
-    if ttl:
-        cache.set(_result_key("header", ref), headers, ttl)
-    _keep_customer(ref, exists=True)
+    keep_header(ref, headers)
     return headers
+
+
+def keep_header(ref: ProfileRef, headers: list[ProfileHeader]) -> None:
+    _cache_set(_result_key("header", ref), headers, settings.INTILERY_CACHE_TTL)
+    _keep_matches(ref, len(headers))
 
 
 def cached_header(ref: ProfileRef) -> list[ProfileHeader] | None:
     """The header, if a recent read of `meta` (a look-up, an earlier view) left it kept: the
     profile page then shows it at once instead of loading it beside the panels."""
-    kept = cache.get(_result_key("header", ref))
+    kept = _cache_get(_result_key("header", ref))
     return kept if isinstance(kept, list) else None
 
 
-def require_customer(ref: ProfileRef) -> None:
-    """NotFoundError unless the reference matches a customer.
+# How many customers a reference matches, kept so that a panel need not ask. One customer is
+# kept long (a customer rarely stops being one, and a panel whose own calls then find nobody
+# says so), so filtering, scrolling or refreshing a timeline never waits for the check;
+# nobody only for the panels of the same page (someone who signs up meanwhile is found by
+# the next page).
+MATCHES_KEPT_SECONDS = 3600
+NOBODY_KEPT_SECONDS = 3
+SEVERAL = "Several customers share this email: choose one from the list."
+
+
+def require_customer(ref: ProfileRef, *, fresh: bool = False) -> None:
+    """NotFoundError unless the reference matches a customer (ProfileRefError if several).
 
     Every panel asks first, so the panels of a page whose header is still loading wait for
     the header's one `meta` read (shared through the client's single flight) instead of each
     asking the upstream about someone who may not be a customer at all (a helpdesk requester
-    often is not). Any other failure is left to the panel's own calls to report.
+    often is not), and an email several profiles share, which the page leaves for the list,
+    costs no panel its reads. Any other failure is left to the panel's own calls to report.
+    ``fresh`` (the refresh button): nobody found a moment ago is asked about again.
     """
     if not settings.INTILERY_CACHE_TTL:
         return  # nothing is kept: the panels ask for themselves
-    exists = cache.get(_result_key("customer", ref))
-    if exists is None:
+    kept = _cache_get(_result_key("customer", ref))
+    if kept is None or (kept == 0 and fresh):
         try:
-            profile_header(ref)
+            kept = len(profile_header(ref))
         except NotFoundError:
             raise
         except IntileryError:
             return
-    elif not exists:
+    if kept == 0:
         raise NotFoundError(code="not_found")
+    if kept > 1:
+        raise ProfileRefError(SEVERAL)
 
 
-def _keep_customer(ref: ProfileRef, *, exists: bool) -> None:
-    ttl = settings.INTILERY_CACHE_TTL
-    if ttl:
-        cache.set(_result_key("customer", ref), exists, ttl)
+def _keep_matches(ref: ProfileRef, count: int) -> None:
+    if settings.INTILERY_CACHE_TTL:
+        seconds = MATCHES_KEPT_SECONDS if count else NOBODY_KEPT_SECONDS
+        _cache_set(_result_key("customer", ref), count, seconds)
 
 
-def _headers(ref: ProfileRef, *, fresh: bool) -> list[ProfileHeader]:
+def headers_for(ref: ProfileRef, profiles: list[Traits]) -> list[ProfileHeader]:
     headers = []
-    for traits in profile_traits(ref, fresh=fresh):
+    for traits in profiles:
         identities = [
             Identity("External id", traits.external_id),
             Identity("Email", traits.email, f"mailto:{traits.email}"),
@@ -386,28 +408,49 @@ def new_events(
 def _activity_key(ref: ProfileRef) -> str:
     # The chart's days are the agent's: its zone and today belong in the key.
     zone = timezone.get_current_timezone_name()
-    digest = hashlib.sha256(f"{ref}|{zone}|{timezone.localdate()}".encode()).hexdigest()
-    return f"pv:viewer:activity:{digest[:32]}"
+    return _result_key("activity", ref, f"{zone}|{timezone.localdate()}")
 
 
 def _kept[T](key: str, kind: type, compute: Callable[[], T], *, fresh: bool) -> T:
-    """A panel's result, kept as long as the upstream answers it is computed from are: a
-    cached request then neither re-parses hundreds of events nor recomputes the panel.
-    ``fresh`` recomputes it from fresh answers and keeps that."""
+    """A panel's result, kept for the answers' TTL (INTILERY_CACHE_TTL) from when it was
+    computed: a cached request then neither re-parses hundreds of events nor recomputes the
+    panel. It may be computed from answers near the end of their own TTL, so it can be up to
+    about twice the TTL old. ``fresh`` recomputes it from fresh answers and keeps that."""
     if not fresh:
-        cached = cache.get(key)
+        cached = _cache_get(key)
         if isinstance(cached, kind):
             return cast(T, cached)
     result = compute()
-    ttl = settings.INTILERY_CACHE_TTL
-    if ttl:
-        cache.set(key, result, ttl)
+    _cache_set(key, result, settings.INTILERY_CACHE_TTL)
     return result
 
 
-def _result_key(panel: str, ref: ProfileRef) -> str:
-    digest = hashlib.sha256(str(ref).encode()).hexdigest()
-    return f"pv:viewer:{panel}:{digest[:32]}"
+def _result_key(kind: str, ref: ProfileRef, extra: str = "") -> str:
+    """A kept result's key: per upstream tenant (deployments may share one Redis) and ref."""
+    tenant = (
+        f"{settings.INTILERY_API_URL}|{settings.INTILERY_CLIENT_ID}|"
+        f"{settings.INTILERY_ACCOUNT_ID}|{settings.INTILERY_BRAND_ID}"
+    )
+    text = f"{tenant}|{ref}|{extra}"
+    return f"pv:viewer:{kind}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
+
+
+def _cache_get(key: str) -> Any:
+    """From the shared cache; an outage is a miss (logged), never a failed page."""
+    try:
+        return cache.get(key)
+    except Exception as exc:
+        logger.warning("Viewer cache read failed (%s)", type(exc).__name__)
+        return None
+
+
+def _cache_set(key: str, value: Any, seconds: int) -> None:
+    if seconds <= 0:
+        return
+    try:
+        cache.set(key, value, seconds)
+    except Exception as exc:
+        logger.warning("Viewer cache write failed (%s)", type(exc).__name__)
 
 
 def activity_panel(ref: ProfileRef, *, fresh: bool = False) -> chart.ActivityChart:
@@ -473,7 +516,6 @@ PREFETCH = True
 # How long a started warm-up stands for its customer (their answers are cached longer).
 WARMING_SECONDS = 5
 _prefetch_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pv-prefetch")
-logger = logging.getLogger(__name__)
 
 
 def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | None = None) -> None:
@@ -487,13 +529,17 @@ def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | No
     zone = zone or timezone.get_current_timezone()
     with timezone.override(zone):
         chart_key = _activity_key(ref)
-    if cache.get(chart_key) is not None:
+    if _cache_get(chart_key) is not None:
         # Drawn from this customer's answers within the TTL: they are cached, and warming
         # them again would only take CPU from the panel requests themselves.
         return
     # A warm-up already under way (a look-up's, then its profile page's): the second would
     # find every call in flight but parse and compute every panel again.
-    if not cache.add(f"{chart_key}:warming:{filters.querystring()}", 1, WARMING_SECONDS):
+    try:
+        if not cache.add(f"{chart_key}:warming:{filters.querystring()}", 1, WARMING_SECONDS):
+            return
+    except Exception as exc:  # the panels fetch for themselves
+        logger.warning("Viewer cache write failed (%s)", type(exc).__name__)
         return
     # The traits panel reads the same `meta` answer as the metadata panel: warming one
     # warms both.
@@ -512,7 +558,7 @@ def check_customer_soon(ref: ProfileRef) -> None:
     """Start, in the background, the `meta` read that tells whether ``ref`` is a customer
     (``require_customer``): the header and the panels of a page that did not wait for it
     join it when they ask."""
-    if PREFETCH:
+    if PREFETCH and settings.INTILERY_CACHE_TTL:
         _prefetch_pool.submit(_check_customer, ref)
 
 

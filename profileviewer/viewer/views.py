@@ -6,7 +6,6 @@ request to a panel URL renders it inside the layout so a shared link works.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -86,7 +85,7 @@ def _panel(
 ) -> HttpResponse:
     try:
         ref = ProfileRef.parse(request.GET.get("ref", ""))
-        services.require_customer(ref)
+        services.require_customer(ref, fresh=_fresh(request))
         context = load(ref, _fresh(request))
     except IntileryError as error:
         return _panel_error(request, panel, agent_error(error, where=f"the {panel} panel"))
@@ -120,8 +119,6 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if len(matches) == 1:
         # The customer exists and the agent is on their way to the profile: start its
         # panels' upstream calls now, while the browser follows the redirect.
-        with contextlib.suppress(IntileryError):  # if not, the page loads its header itself
-            services.profile_header(ref)  # from the `meta` just read: shown at once
         services.prefetch_panels(ref, TimelineFilters())
         return HttpResponseRedirect(_profile_url(ref))
     context |= {"ref": ref, "matches": matches}
@@ -278,7 +275,7 @@ def _timeline_context(request: HttpRequest, ref: ProfileRef) -> dict[str, Any]:
     if result.errors:
         context["filter_errors"] = result.errors
         return context
-    services.require_customer(ref)
+    services.require_customer(ref, fresh=_fresh(request))
     page = services.timeline_page(ref, result.filters, fresh=_fresh(request))
     context["page"] = page
     # Each row's raw JSON is loaded from here when expanded; the row appends its event id.

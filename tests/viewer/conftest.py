@@ -11,6 +11,7 @@ through the viewer's one seam, `profileviewer.viewer.services.client`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -195,6 +196,36 @@ class Stubber:
 def stub_client(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StubClient]:
     """Replace the viewer's client with a stub: `stub_client(NotFoundError(...))`."""
     return Stubber(monkeypatch)
+
+
+class TrackedPool:
+    """The viewer's background pool, with a way to wait until everything it was given ran."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=4)
+        self.futures: list[Future[Any]] = []
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future = self._pool.submit(fn, *args, **kwargs)
+        self.futures.append(future)
+        return future
+
+    def drain(self) -> None:
+        wait(self.futures, timeout=10)
+        assert all(future.done() for future in self.futures), "background work still running"
+
+
+@pytest.fixture
+def prefetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[TrackedPool]:
+    """Turn the background work on (customer check, warm-up) and let a test wait for it."""
+    from profileviewer.viewer import services
+
+    pool = TrackedPool()
+    monkeypatch.setattr(services, "_prefetch_pool", pool)
+    monkeypatch.setattr(services, "PREFETCH", True)
+    yield pool
+    pool.drain()
+    pool._pool.shutdown()
 
 
 @pytest.fixture(autouse=True)

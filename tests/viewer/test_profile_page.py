@@ -153,7 +153,10 @@ def test_the_header_url_opened_as_a_page_goes_to_the_profile(agent: Client, db: 
 
 
 def test_when_the_header_fails_the_panels_still_load_on_their_own(agent, stub_client) -> None:
-    stub_client(UnavailableError("down", request_id="req-hdr"))
+    def meta_down(*args, **kwargs):
+        raise UnavailableError("down", request_id="req-hdr")
+
+    stub_client(meta=meta_down, events=_no_events)
     page = agent.get("/profile", {"ref": JOE}).content.decode()
     assert page.count('hx-trigger="load"') == 7
     response = header_answer(agent)
@@ -162,6 +165,10 @@ def test_when_the_header_fails_the_panels_still_load_on_their_own(agent, stub_cl
     assert "Customer database unavailable" in html
     assert "req-hdr" in html
     assert "<title>Customer · Profile Viewer</title>" in html
+    # The customer check failed too; the timeline still asks for its own events.
+    timeline = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    assert "panel-error" not in timeline
+    assert "No events recorded" in timeline
 
 
 def test_a_ref_with_spaces_and_plus_signs_survives_the_round_trip(agent, stub_client) -> None:
@@ -220,38 +227,55 @@ def test_a_known_customers_page_starts_its_panels_upstream_calls_itself(
 
 
 def test_a_first_view_and_a_refresh_leave_the_panels_to_fetch_for_themselves(
-    agent, stub_client, monkeypatch
+    agent, stub_client, prefetch
 ) -> None:
     # Their panels are asked for before the header's read could confirm a customer; each
     # waits for that read, then fetches for itself: warming them too would be twice the work.
-    import time
-
-    from profileviewer.viewer import services
-
-    monkeypatch.setattr(services, "PREFETCH", True)
     stub = stub_client(meta=[joe_meta()], events=_no_events)
     agent.get("/profile", {"ref": JOE})
-    header_answer(agent)
+    prefetch.drain()
+    assert [call[0] for call in stub.calls] == ["meta"]  # the customer check only
     agent.get("/profile", {"ref": JOE, "fresh": "1"})
-    time.sleep(0.2)
-    assert {call[0] for call in stub.calls} == {"meta"}
+    prefetch.drain()
+    assert [call[0] for call in stub.calls] == ["meta"]  # the customer is known
 
 
 def test_a_first_view_starts_the_customer_check_before_the_browser_asks(
-    agent, stub_client, monkeypatch
+    agent, stub_client, prefetch
 ) -> None:
     # The header and the panels wait for one `meta` read: it starts once the page is sent,
     # not ~50 ms later when the browser has loaded the page and asks for them.
-    from profileviewer.viewer import services
-
-    monkeypatch.setattr(services, "PREFETCH", True)
     stub = stub_client(NotFoundError("no such profile"))
     agent.get("/profile", {"ref": JOE})
-    assert _called(stub, "meta", 1)
-    _wait_until(lambda: cache.get(services._result_key("customer", ProfileRef.parse(JOE))) is False)
-    # What it found is kept: no panel asks again.
-    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
-    assert "No customer found" in html
+    prefetch.drain()
+    assert [call[0] for call in stub.calls] == ["meta"]
+    # What it found is kept for the page's panels: none asks again.
+    for url in PANEL_URLS:
+        html = agent.get(url + "ref=userId%3Aqrc-117322", **HTMX).content.decode()
+        assert "No customer found" in html
+    assert [call[0] for call in stub.calls] == ["meta"]
+
+
+def test_someone_found_a_moment_after_nobody_was_is_found_by_a_refresh(agent, stub_client) -> None:
+    stub = stub_client(NotFoundError("no such profile"))
+    assert "No customer found" in header_answer(agent).content.decode()
+    stub.error = None
+    stub.results["meta"] = [joe_meta()]
+    stub.results["events"] = _no_events
+    html = agent.get("/profile/timeline", {"ref": JOE, "fresh": "1"}, **HTMX).content.decode()
+    assert "No customer found" not in html and "No events recorded" in html
+
+
+def test_the_panels_of_an_email_several_profiles_share_read_nothing(agent, stub_client) -> None:
+    # The page sends the agent to the list of matches; its panels must not spend the shared
+    # rate limit reading every profile's events meanwhile.
+    two = [joe_meta(), joe_meta()]
+    stub = stub_client(meta=two, events=_no_events)
+    ref = "email%3Ajoe.bloggs%40example.com"
+    assert "HX-Redirect" in agent.get(f"/profile/header?ref={ref}", **HTMX)
+    for url in PANEL_URLS:
+        html = agent.get(url + f"ref={ref}", **HTMX).content.decode()
+        assert "choose one from the list" in html
     assert [call[0] for call in stub.calls] == ["meta"]
 
 
@@ -262,19 +286,14 @@ def _no_events(ref, query, *, offset, size, fresh=False):
 
 
 def test_a_customer_whose_panels_were_just_drawn_is_not_warmed_again(
-    agent, stub_client, monkeypatch
+    agent, stub_client, prefetch
 ) -> None:
-    import time
-
-    from profileviewer.viewer import services
-
     stub = stub_client(meta=[joe_meta()], events=_no_events)
     agent.get("/profile/activity", {"ref": JOE}, **HTMX)
-    monkeypatch.setattr(services, "PREFETCH", True)
     before = len(stub.calls)
     html = agent.get("/profile", {"ref": JOE}).content.decode()
     assert '<h1 id="profile-name">Joe Bloggs</h1>' in html  # known from the panel's check
-    time.sleep(0.2)
+    prefetch.drain()
     assert stub.calls[before:] == []
 
 
