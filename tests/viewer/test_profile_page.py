@@ -354,3 +354,24 @@ def test_the_warm_up_draws_the_activity_chart_in_the_agents_time_zone(agent, ups
     html = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
     assert 'class="bar' in html
     assert get_client().stats()["calls"] == calls  # the panel found the warmed chart
+
+
+def test_a_cache_outage_slows_the_viewer_down_but_breaks_nothing(agent: Client, upstream) -> None:
+    # Redis down: every kept answer, header and customer check is a miss, never a 500.
+    from django.test import override_settings
+
+    broken = {
+        "default": {
+            "BACKEND": "profileviewer.rediscache.ReusingRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    with override_settings(CACHES=broken, SESSION_ENGINE="django.contrib.sessions.backends.db"):
+        page = agent.get("/profile", {"ref": JOE})
+        assert page.status_code == 200
+        header = header_answer(agent).content.decode()
+        assert '<h1 id="profile-name">Joe Bloggs</h1>' in header
+        for url in PANEL_URLS:
+            response = agent.get(url + "ref=userId%3Aqrc-117322", **HTMX)
+            assert response.status_code == 200
+            assert "panel-error" not in response.content.decode(), url
