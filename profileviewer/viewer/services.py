@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -184,7 +185,10 @@ def require_customer(ref: ProfileRef, *, fresh: bool = False) -> None:
     """
     if not settings.INTILERY_CACHE_TTL:
         return  # nothing is kept: the panels ask for themselves
-    kept = _cache_get(_result_key("customer", ref))
+    key = _result_key("customer", ref)
+    if _known_here.get(key, 0.0) > time.monotonic():
+        return
+    kept = _cache_get(key)
     if kept is None or (kept == 0 and fresh):
         try:
             kept = len(profile_header(ref))
@@ -196,12 +200,35 @@ def require_customer(ref: ProfileRef, *, fresh: bool = False) -> None:
         raise NotFoundError(code="not_found")
     if kept > 1:
         raise ProfileRefError(SEVERAL)
+    _remember_here(key)
+
+
+# Customers this process found, so a panel request need not even ask the shared cache (a
+# Redis round trip in the scale-out set-up): a minute, well within MATCHES_KEPT_SECONDS.
+KNOWN_HERE_SECONDS = 60
+_known_here: dict[str, float] = {}
+
+
+def _remember_here(key: str) -> None:
+    if len(_known_here) >= 10_000:
+        _known_here.clear()
+    _known_here[key] = time.monotonic() + KNOWN_HERE_SECONDS
+
+
+def forget_known_customers() -> None:
+    """Forget what this process remembers of who is a customer (for tests)."""
+    _known_here.clear()
 
 
 def _keep_matches(ref: ProfileRef, count: int) -> None:
-    if settings.INTILERY_CACHE_TTL:
-        seconds = MATCHES_KEPT_SECONDS if count else NOBODY_KEPT_SECONDS
-        _cache_set(_result_key("customer", ref), count, seconds)
+    if not settings.INTILERY_CACHE_TTL:
+        return
+    key = _result_key("customer", ref)
+    if count == 1:
+        _remember_here(key)
+    else:
+        _known_here.pop(key, None)
+    _cache_set(key, count, MATCHES_KEPT_SECONDS if count else NOBODY_KEPT_SECONDS)
 
 
 def headers_for(ref: ProfileRef, profiles: list[Traits]) -> list[ProfileHeader]:

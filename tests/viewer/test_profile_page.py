@@ -375,3 +375,15 @@ def test_a_cache_outage_slows_the_viewer_down_but_breaks_nothing(agent: Client, 
             response = agent.get(url + "ref=userId%3Aqrc-117322", **HTMX)
             assert response.status_code == 200
             assert "panel-error" not in response.content.decode(), url
+
+
+def test_a_customer_found_here_is_not_checked_again_even_in_the_shared_cache(
+    agent, stub_client
+) -> None:
+    # In the scale-out set-up the shared cache is Redis: a round trip per panel request.
+    stub = stub_client(meta=[joe_meta()], events=_no_events)
+    header_answer(agent)
+    cache.clear()  # as if the shared entry had gone
+    for url in PANEL_URLS[3:]:
+        agent.get(url + "ref=userId%3Aqrc-117322", **HTMX)
+    assert stub.called("meta") == 1
