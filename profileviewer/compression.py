@@ -29,11 +29,14 @@ def accepts_brotli(accept_encoding: str) -> bool:
         coding, _, params = item.strip().partition(";")
         if coding.strip().lower() != "br":
             continue
-        quality = params.strip().lower().removeprefix("q=").strip()
-        try:
-            return not params.strip() or float(quality) > 0
-        except ValueError:
-            return False
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    return float(value) > 0
+                except ValueError:
+                    return False
+        return True
     return False
 
 

@@ -113,11 +113,10 @@ def _send(
     The request ``session.get(url, stream=True, allow_redirects=False)`` would send (the
     session's headers, proxies and TLS settings, with the environment's proxies and CA
     bundle read once, see ``environment_settings``), without what ``Session.request`` adds
-    to every call and this client never uses: cookie
-    jars (one session serves every thread and tenant, so no cookie may ride from one answer
-    to the next request), auth and ~/.netrc (the auth-token header is the only credential),
-    hooks, and a fresh read of the proxy environment. That was a third of the CPU of a
-    small upstream call (bench-client).
+    to every call and this client never uses: cookie jars (one session serves every thread
+    and tenant, so no cookie may ride from one answer to the next request), auth and
+    ~/.netrc (the auth-token header is the only credential), hooks, and a fresh read of the
+    environment. That was a third of the CPU of a small upstream call (bench-client).
     """
     merged = requests.structures.CaseInsensitiveDict(session.headers)
     merged.update(headers)

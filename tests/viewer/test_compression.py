@@ -16,7 +16,7 @@ BROWSER = "gzip, deflate, br, zstd"  # what Chromium sends
 
 
 @pytest.mark.parametrize(
-    "header", ["br", "gzip, deflate, br, zstd", "BR;q=0.5", "gzip;q=1.0, br;q=0.1"]
+    "header", ["br", "gzip, deflate, br, zstd", "BR;q=0.5", "gzip;q=1.0, br;q=0.1", "br; q = 1"]
 )
 def test_brotli_is_used_when_accepted(header):
     assert accepts_brotli(header)

@@ -191,15 +191,6 @@ def test_the_page_uses_our_stylesheet_vendored_htmx_and_nonced_scripts(agent, up
     assert " style=" not in html and " onclick=" not in html
 
 
-def _wait_until(condition) -> None:
-    import time
-
-    deadline = time.monotonic() + 5
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-
-
 def _called(stub, name: str, count: int) -> bool:
     """Waits (briefly) for the background prefetch to have made `count` calls of `name`."""
     import time
