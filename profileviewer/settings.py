@@ -197,6 +197,8 @@ EXPORT_CONCURRENCY = env.int("EXPORT_CONCURRENCY", 8, min=1, max=64)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# Django's ModelBackend, with the signed-in agent's record kept in the cache (agents/backends.py).
+AUTHENTICATION_BACKENDS = ["profileviewer.agents.backends.CachedModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -226,7 +228,7 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", "UTC")
-USE_I18N = True
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -1,0 +1,111 @@
+"""The signed-in agent's record comes from the cache (profileviewer/agents/backends.py), and
+a change to the agent reaches their next request."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from profileviewer.agents.backends import AGENT_KEPT_SECONDS
+
+
+def user_queries(client: Client, url: str = "/") -> int:
+    """Database queries for the user table while `client` opens `url`."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code in (200, 302)
+    return sum('"auth_user"' in query["sql"] for query in queries.captured_queries)
+
+
+def signed_in(user: User, password: str) -> Client:
+    """A browser signed in through the login form (so the session holds the backend)."""
+    browser = Client()
+    response = browser.post("/accounts/login/", {"username": user.username, "password": password})
+    assert response.status_code == 302
+    return browser
+
+
+def test_the_agent_is_read_from_the_database_once_not_on_every_request(alice: User) -> None:
+    browser = signed_in(alice, "alice-password-1")
+    assert user_queries(browser) == 1
+    assert user_queries(browser) == 0
+    assert user_queries(browser) == 0
+
+
+def test_a_deactivated_agent_is_signed_out_on_their_next_request(alice: User) -> None:
+    browser = signed_in(alice, "alice-password-1")
+    assert browser.get("/").status_code == 200
+    alice.is_active = False
+    alice.save()  # as the admin does
+    response = browser.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_changed_password_signs_the_agent_out_of_their_other_sessions(alice: User) -> None:
+    browser = signed_in(alice, "alice-password-1")
+    assert browser.get("/").status_code == 200
+    alice.set_password("a-new-password-2")
+    alice.save()
+    assert browser.get("/").status_code == 302
+
+
+def test_a_deleted_agent_is_signed_out(alice: User) -> None:
+    browser = signed_in(alice, "alice-password-1")
+    assert browser.get("/").status_code == 200
+    alice.delete()
+    assert browser.get("/").status_code == 302
+
+
+def test_a_change_that_bypasses_the_orm_waits_at_most_the_kept_time(alice: User) -> None:
+    browser = signed_in(alice, "alice-password-1")
+    assert browser.get("/").status_code == 200
+    User.objects.filter(pk=alice.pk).update(is_active=False)  # no signal
+    assert browser.get("/").status_code == 200  # the kept record, for up to a minute
+    cache.delete(f"agent:{alice.pk}")  # what AGENT_KEPT_SECONDS' expiry does
+    assert browser.get("/").status_code == 302
+    assert AGENT_KEPT_SECONDS <= 60
+
+
+def test_with_the_cache_down_the_agent_is_read_from_the_database(alice: User) -> None:
+    broken = {
+        "default": {
+            "BACKEND": "profileviewer.rediscache.ReusingRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    with override_settings(CACHES=broken, SESSION_ENGINE="django.contrib.sessions.backends.db"):
+        browser = signed_in(alice, "alice-password-1")
+        assert browser.get("/").status_code == 200
+        assert user_queries(browser) == 1
+        alice.is_active = False
+        alice.save()  # the invalidation fails too: logged, and the database still decides
+        assert browser.get("/").status_code == 302
+
+
+@pytest.mark.redis
+def test_with_redis_a_deactivation_in_one_process_reaches_every_worker(alice: User) -> None:
+    shared = {
+        "default": {
+            "BACKEND": "profileviewer.rediscache.ReusingRedisCache",
+            "LOCATION": settings.TEST_REDIS_URL,
+            "KEY_PREFIX": f"test-agents-{uuid.uuid4().hex}",
+        }
+    }
+    with override_settings(CACHES=shared):
+        browser = signed_in(alice, "alice-password-1")
+        assert user_queries(browser) == 1
+        assert user_queries(browser) == 0  # kept in Redis
+        assert cache.get(f"agent:{alice.pk}").username == "alice"
+        alice.is_active = False
+        alice.save()
+        assert cache.get(f"agent:{alice.pk}") is None
+        assert browser.get("/").status_code == 302
+        cache.clear()
