@@ -90,3 +90,19 @@ def test_machine_times_are_utc_to_the_second():
     assert machine_time(moment) == "2026-11-29T00:28:25Z"
     assert machine_time(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05Z"
     assert 'datetime="2026-11-29T00:28:25Z"' in when(moment, "clock")
+
+
+def test_path_is_the_url_tags_answer_under_the_apps_script_prefix(agent, db):
+    from django.template import engines
+    from django.urls import set_script_prefix
+
+    template = engines["django"].from_string("{% load viewer %}{% path 'viewer:timeline' %}")
+    assert template.render({}) == "/profile/timeline"
+    set_script_prefix("/viewer/")  # the app mounted below a path (SCRIPT_NAME)
+    try:
+        assert template.render({}) == "/viewer/profile/timeline"
+    finally:
+        set_script_prefix("/")
+    # Pages and panels use it: the profile page's panel slots point at the panels.
+    page = agent.get("/profile", {"ref": "userId:qrc-117322"}).content.decode()
+    assert 'hx-get="/profile/timeline?ref=userId%3Aqrc-117322"' in page

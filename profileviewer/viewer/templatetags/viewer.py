@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, tzinfo
 from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
@@ -84,6 +88,25 @@ def _time_element(moment: datetime, local: datetime, text: str) -> SafeString:
     return mark_safe(  # noqa: S308
         f'<time datetime="{machine_time(moment)}" title="{absolute(local)}">{text}</time>'
     )
+
+
+@register.simple_tag
+def path(name: str) -> str:
+    """``{% url name %}`` for a URL without arguments, reversed once per process: the
+    profile page has 18 of them (each panel slot's two) and Django's reverse, at ~60 us
+    each, was a sixth of the page's time."""
+    return _reversed(name, get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed(name: str, script_prefix: str, urlconf: str | None) -> str:
+    return reverse(name, urlconf=urlconf)
+
+
+@receiver(setting_changed)
+def _forget_reversed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):
+        _reversed.cache_clear()
 
 
 @register.filter
