@@ -198,7 +198,10 @@ def latency_phase(workdir: Path, database: Path, count: int) -> None:
         api = requests.Session()
         api.headers["Authorization"] = f"Bearer {key}"
         upstream = requests.Session()
-        upstream.headers.update({"auth-token": TOKEN, "content-type": "application/json"})
+        # Uncompressed, as the app's client asks an upstream on loopback (transport.py).
+        upstream.headers.update(
+            {"auth-token": TOKEN, "content-type": "application/json", "accept-encoding": "identity"}
+        )
         up = f"http://127.0.0.1:{sandbox_port}/sandbox{TENANT}/profiles"
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=5)
 
