@@ -15,9 +15,9 @@ Starts two processes on loopback, both gunicorn with 16 threads per worker:
 Prints, for Joe Bloggs (`userId:qrc-117322`):
 1. each panel's htmx response time uncached (`fresh=1`) against a direct upstream call for the
    same data: the upstream requests that panel made (read from the upstream's access log),
-   replayed with a pooled `requests.Session`, uncompressed as the app's client asks (in parallel for `summary`, `activity` and
-   `viewed-not-bought`, which fetch side by side themselves; in order for the others). Ratio
-   of p50s, target <= 1.10;
+   replayed with a pooled `requests.Session`, uncompressed as the app's client asks (in
+   parallel for `summary`, `activity` and `viewed-not-bought`, which fetch side by side
+   themselves; in order for the others). Ratio of p50s, target <= 1.10;
 2. each panel's cached response time (p50);
 3. with Debian's chromium: time from navigation start to every panel (and the header, which
    a first view loads beside them) rendered (target
