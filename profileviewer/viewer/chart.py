@@ -72,10 +72,18 @@ class ActivityChart:
         parts = ", ".join(f"{t.count} {t.label.lower()}" for t in self.totals if t.count)
         text = f"{self.total} events in the last {DAYS} days: {parts}."
         if self.busiest_day is not None:
-            text += f" Busiest day {self.busiest_day:%-d %b} with {self.max_per_day}."
+            text += f" Busiest day {day_label(self.busiest_day)} with {self.max_per_day}."
         if self.truncated:
             text += " Only the most recent events were counted."
         return text
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_label(day: date) -> str:
+    """ "3 Nov": strftime's "%-d %b" in English, whatever the server's locale, and faster."""
+    return f"{day.day} {_MONTHS[day.month - 1]}"
 
 
 def window_start(now: datetime | None = None) -> datetime:
@@ -91,14 +99,22 @@ def activity_chart(
     zone = timezone.get_current_timezone()  # once, not per event
     today = (now or timezone.now()).astimezone(zone).date()
     first = today - timedelta(days=DAYS - 1)
+    # Up to 1,000 events: one family look-up per action and one Counter per day, not per
+    # event (this loop and the bars' date formatting were most of an uncached panel's CPU).
     per_day: dict[date, Counter[Family]] = {}
     totals: Counter[Family] = Counter()
+    families: dict[str, Family] = {}
     for event in events:
         day = event.event_time.astimezone(zone).date()
         if not first <= day <= today:
             continue
-        family = action_style(event.action).family
-        per_day.setdefault(day, Counter())[family] += 1
+        family = families.get(event.action)
+        if family is None:
+            family = families[event.action] = action_style(event.action).family
+        counts = per_day.get(day)
+        if counts is None:
+            counts = per_day[day] = Counter()
+        counts[family] += 1
         totals[family] += 1
 
     max_per_day = max((sum(c.values()) for c in per_day.values()), default=0)
@@ -112,17 +128,18 @@ def activity_chart(
             continue
         x = index * (BAR_WIDTH + GAP)
         top = float(PLOT_HEIGHT)
+        label = day_label(day)
         for family in FAMILIES:
             count = counts.get(family, 0)
             if not count:
                 continue
             height = round(count * scale, 2)
             top = round(top - height, 2)
-            title = f"{day:%-d %b}: {count} {FAMILY_LABELS[family].lower()}"
+            title = f"{label}: {count} {FAMILY_LABELS[family].lower()}"
             bars.append(Bar(x, top, height, family, title))
 
     ticks = tuple(
-        Tick(index * (BAR_WIDTH + GAP), f"{first + timedelta(days=index):%-d %b}")
+        Tick(index * (BAR_WIDTH + GAP), day_label(first + timedelta(days=index)))
         for index in (0, 30, 60, DAYS - 1)
     )
     return ActivityChart(

@@ -152,3 +152,20 @@ def test_filters_round_trip_through_the_query_string() -> None:
 def test_an_end_date_includes_that_whole_day() -> None:
     result = parse_filters(QueryDict("end=2026-11-01"))
     assert result.filters.end == datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def test_the_charts_days_read_as_day_and_month_in_the_agents_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    # 23:30 UTC on 2 Nov is already 3 Nov in Tokyo: the bar, its title and the busiest day
+    # are the agent's day, written "3 Nov" (as strftime's "%-d %b", without its locale); and
+    # NOW (15:00 UTC on 20 Nov) is 21 Nov there, the last day shown.
+    late = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)
+    events = [event("page_viewed", late), event("page_viewed", late), event("email_opened", late)]
+    with timezone.override(ZoneInfo("Asia/Tokyo")):
+        chart = activity_chart(events, now=NOW)
+    assert [bar.title for bar in chart.bars] == ["3 Nov: 2 browsing", "3 Nov: 1 email & sms"]
+    assert [tick.label for tick in chart.ticks] == ["24 Aug", "23 Sep", "23 Oct", "21 Nov"]
+    assert "Busiest day 3 Nov with 3." in chart.description
