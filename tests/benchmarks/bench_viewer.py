@@ -453,7 +453,6 @@ def main() -> None:
     if args.serve_app:
         serve_app(args.serve_app)
         return
-    print(f"Machine: a fixed pure-Python loop takes {machine_speed() * 1000:.0f} ms (best of 5)")
     workdir = Path(tempfile.mkdtemp(prefix="pv-bench-viewer-"))
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -462,6 +461,8 @@ def main() -> None:
         for shape in args.shapes:
             workers, threads = SHAPES[shape]
             print(f"\n=== App shape '{shape}': {workers} worker(s) x {threads} threads")
+            # Measured before each shape: a shared machine's speed drifts between them.
+            print(f"Machine: a fixed pure-Python loop takes {machine_speed() * 1000:.0f} ms")
             app_process, app = start_app(workdir, upstream, shape)
             processes.append(app_process)
             bench_panels(app, upstream, AccessLog(access_log), args.samples)
