@@ -5,10 +5,17 @@ Every viewer request resolves its agent (the profile page and its seven htmx req
 Django's ModelBackend reads the user row each time: about a tenth of a panel's CPU
 (bench-viewer). The record is kept in the shared cache for ``AGENT_KEPT_SECONDS`` and
 dropped whenever the user is saved or deleted through the ORM (the admin, ``changepassword``,
-``createsuperuser``, a login's ``last_login``), so deactivating an agent or changing their
-password signs them out on their next request. A change that bypasses the ORM's signals
-(``QuerySet.update()``, raw SQL, or a command in another process when the cache is each
-process's own memory) takes effect within ``AGENT_KEPT_SECONDS``.
+``createsuperuser``, a login's ``last_login``), at once and again when the transaction
+commits, so deactivating an agent or changing their password signs them out on their next
+request. A change that bypasses the ORM's signals (``QuerySet.update()``, raw SQL, or a
+command in another process when the cache is each process's own memory), or a request that
+read the row a moment before the change committed, takes effect within
+``AGENT_KEPT_SECONDS``.
+
+The kept record is the user row, password hash included, as Django's own cached user
+objects are: the cache (Redis in the scale-out set-up, which already holds the sessions)
+must be as private as the database. Keys are per deployment (its secret key and database),
+so two deployments sharing one Redis never read each other's agents.
 """
 
 from __future__ import annotations
@@ -16,26 +23,37 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
 AGENT_KEPT_SECONDS = 60
 
 
-def _key(user_id: Any) -> str:
-    return f"agent:{user_id}"
+def agent_key(user_id: Any) -> str:
+    """The cache key of a user's record: versioned (a pickled user from an older User model
+    is never read back) and per deployment."""
+    database = settings.DATABASES["default"]
+    deployment = salted_hmac(
+        "profileviewer.agents",
+        f"{database.get('HOST', '')}|{database['NAME']}",
+        algorithm="sha256",
+    ).hexdigest()[:16]
+    return f"agent:v1:{deployment}:{user_id}"
 
 
 class CachedModelBackend(ModelBackend):
     """ModelBackend (username and password), with `get_user` served from the cache."""
 
     def get_user(self, user_id: Any) -> Any:  # the user model, or None
-        key = _key(user_id)
+        key = agent_key(user_id)
         try:
             user = cache.get(key)
         except Exception as exc:  # an outage is a miss: the database answers
@@ -53,15 +71,24 @@ class CachedModelBackend(ModelBackend):
 
 
 def forget_agent(sender: Any, instance: AbstractBaseUser, **kwargs: Any) -> None:
-    """A saved or deleted user is read again from the database on their next request."""
+    """A saved or deleted user is read again from the database on their next request: the
+    record is dropped now and again once the change commits, since a request between the
+    two (the admin saves in a transaction) would keep the row as it was before."""
+    user_id = instance.pk  # a deleted instance's pk is None by the time it commits
+    key = agent_key(user_id)
+    _drop(key, user_id)
+    transaction.on_commit(lambda: _drop(key, user_id))
+
+
+def _drop(key: str, user_id: Any) -> None:
     try:
-        cache.delete(_key(instance.pk))
+        cache.delete(key)
     except Exception as exc:
         # The kept record expires on its own; say so, since a deactivation waits for it.
         logger.error(
             "Agent cache invalidation failed (%s): the change to user %s takes effect within %d s",
             type(exc).__name__,
-            instance.pk,
+            user_id,
             AGENT_KEPT_SECONDS,
         )
 

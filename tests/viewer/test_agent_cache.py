@@ -3,17 +3,19 @@ a change to the agent reaches their next request."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from profileviewer.agents.backends import AGENT_KEPT_SECONDS
+from profileviewer.agents.backends import AGENT_KEPT_SECONDS, agent_key
 
 
 def user_queries(client: Client, url: str = "/") -> int:
@@ -69,9 +71,45 @@ def test_a_change_that_bypasses_the_orm_waits_at_most_the_kept_time(alice: User)
     assert browser.get("/").status_code == 200
     User.objects.filter(pk=alice.pk).update(is_active=False)  # no signal
     assert browser.get("/").status_code == 200  # the kept record, for up to a minute
-    cache.delete(f"agent:{alice.pk}")  # what AGENT_KEPT_SECONDS' expiry does
+    cache.delete(agent_key(alice.pk))  # what AGENT_KEPT_SECONDS' expiry does
     assert browser.get("/").status_code == 302
+
+
+def test_the_agents_record_is_kept_a_minute_at_most(alice: User) -> None:
+    browser = signed_in(alice, "alice-password-1")
+    before = time.time()
+    assert browser.get("/").status_code == 200
+    expires = cache._expire_info[cache.make_and_validate_key(agent_key(alice.pk))]
+    assert before < expires <= time.time() + AGENT_KEPT_SECONDS
     assert AGENT_KEPT_SECONDS <= 60
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_while_the_admin_saves_does_not_keep_the_old_record(alice: User) -> None:
+    # The admin saves in a transaction: a request between the save and the commit reads the
+    # row as it was and keeps it, so the record is dropped again once the change commits.
+    browser = signed_in(alice, "alice-password-1")
+    assert browser.get("/").status_code == 200
+
+    def request_elsewhere() -> int:  # another server thread, with its own connection
+        try:
+            return browser.get("/").status_code
+        finally:
+            connections.close_all()
+
+    with transaction.atomic(), ThreadPoolExecutor(max_workers=1) as server:
+        alice.is_active = False
+        alice.save()
+        assert server.submit(request_elsewhere).result() == 200  # not committed yet
+        assert cache.get(agent_key(alice.pk)) is not None  # kept as it was
+    assert browser.get("/").status_code == 302
+
+
+def test_two_deployments_sharing_a_cache_keep_their_agents_apart(alice: User) -> None:
+    mine = agent_key(alice.pk)
+    with override_settings(SECRET_KEY="another-deployment-secret-key-0123456789abcdef"):
+        assert agent_key(alice.pk) != mine
+    assert agent_key(alice.pk) == mine
 
 
 def test_with_the_cache_down_the_agent_is_read_from_the_database(alice: User) -> None:
@@ -100,12 +138,14 @@ def test_with_redis_a_deactivation_in_one_process_reaches_every_worker(alice: Us
         }
     }
     with override_settings(CACHES=shared):
-        browser = signed_in(alice, "alice-password-1")
-        assert user_queries(browser) == 1
-        assert user_queries(browser) == 0  # kept in Redis
-        assert cache.get(f"agent:{alice.pk}").username == "alice"
-        alice.is_active = False
-        alice.save()
-        assert cache.get(f"agent:{alice.pk}") is None
-        assert browser.get("/").status_code == 302
-        cache.clear()
+        try:
+            browser = signed_in(alice, "alice-password-1")
+            assert user_queries(browser) == 1
+            assert user_queries(browser) == 0  # kept in Redis
+            assert cache.get(agent_key(alice.pk)).username == "alice"
+            alice.is_active = False
+            alice.save()
+            assert cache.get(agent_key(alice.pk)) is None
+            assert browser.get("/").status_code == 302
+        finally:
+            cache.delete(agent_key(alice.pk))
