@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
-from profileviewer.viewer.presenters import FAMILY_LABELS, Family, action_style
+from profileviewer.viewer.presenters import FAMILY_LABELS, Family, action_style, day_label
 
 if TYPE_CHECKING:
     from profileviewer.client import Event
@@ -78,14 +78,6 @@ class ActivityChart:
         return text
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def day_label(day: date) -> str:
-    """ "3 Nov": strftime's "%-d %b" in English, whatever the server's locale, and faster."""
-    return f"{day.day} {_MONTHS[day.month - 1]}"
-
-
 def window_start(now: datetime | None = None) -> datetime:
     """Midnight (agent's time zone) at the start of the first day shown."""
     today = timezone.localdate(now or timezone.now())
@@ -99,8 +91,7 @@ def activity_chart(
     zone = timezone.get_current_timezone()  # once, not per event
     today = (now or timezone.now()).astimezone(zone).date()
     first = today - timedelta(days=DAYS - 1)
-    # Up to 1,000 events: one family look-up per action and one Counter per day, not per
-    # event (this loop and the bars' date formatting were most of an uncached panel's CPU).
+    # Up to 1,000 events: one family look-up per action and one Counter per day, not per event.
     per_day: dict[date, Counter[Family]] = {}
     totals: Counter[Family] = Counter()
     families: dict[str, Family] = {}

@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
 Family = Literal["browsing", "buying", "email", "other"]
 
+# Dates are written by hand: English whatever the server's locale, and faster than strftime.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_label(day: date) -> str:
+    """ "3 Nov", as strftime's "%-d %b" in an English locale."""
+    return f"{day.day} {MONTHS[day.month - 1]}"
+
 
 @dataclass(frozen=True)
 class ActionStyle:

@@ -106,3 +106,21 @@ def test_path_is_the_url_tags_answer_under_the_apps_script_prefix(agent, db):
     # Pages and panels use it: the profile page's panel slots point at the panels.
     page = agent.get("/profile", {"ref": "userId:qrc-117322"}).content.decode()
     assert 'hx-get="/profile/timeline?ref=userId%3Aqrc-117322"' in page
+
+
+def test_when_writes_dates_and_clock_times_in_the_agents_zone():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from profileviewer.viewer.templatetags.viewer import when
+
+    moment = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)  # 3 Nov, 08:30 in Tokyo
+    with timezone.override(ZoneInfo("Asia/Tokyo")):
+        assert when(moment, "date") == (
+            '<time datetime="2026-11-02T23:30:00Z" title="Tue 3 Nov 2026, 08:30 JST">'
+            "3 Nov 2026</time>"
+        )
+        assert ">08:30</time>" in when(moment, "clock")
+    assert when(None) == "never"

@@ -16,7 +16,14 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from profileviewer.viewer.chart import Bar
-from profileviewer.viewer.presenters import ActionStyle, DayGroup, EventRow, RunRow
+from profileviewer.viewer.presenters import (
+    MONTHS,
+    ActionStyle,
+    DayGroup,
+    EventRow,
+    RunRow,
+    day_label,
+)
 from profileviewer.viewer.presenters import money as _money
 
 register = template.Library()
@@ -54,14 +61,13 @@ def machine_time(moment: datetime) -> str:
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def absolute(local: datetime) -> str:
     """The time as the agent reads it ("Sat 28 Nov 2026, 14:03 GMT"); `local` is already in
     their zone. Formatted by hand: strftime was a tenth of a timeline page's time."""
     return (
-        f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}, "
+        f"{_DAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}, "
         f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
     )
 
@@ -75,7 +81,7 @@ def when(moment: datetime | None, style: str = "relative") -> SafeString | str:
     if style == "clock":
         text = f"{local:%H:%M}"
     elif style == "date":
-        text = f"{local.day} {local:%b %Y}"
+        text = f"{day_label(local)} {local.year}"
     else:
         text = relative(moment)
     return _time_element(moment, local, text)
