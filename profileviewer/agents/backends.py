@@ -27,10 +27,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.crypto import salted_hmac
+
+from profileviewer.sharedcache import TolerantCache
 
 logger = logging.getLogger(__name__)
 
@@ -49,24 +50,21 @@ def agent_key(user_id: Any) -> str:
     return f"agent:v1:{deployment}:{user_id}"
 
 
+_store = TolerantCache("Agent")
+
+
 class CachedModelBackend(ModelBackend):
-    """ModelBackend (username and password), with `get_user` served from the cache."""
+    """ModelBackend (username and password), with `get_user` served from the cache; a cache
+    outage is a miss, and the database answers."""
 
     def get_user(self, user_id: Any) -> Any:  # the user model, or None
         key = agent_key(user_id)
-        try:
-            user = cache.get(key)
-        except Exception as exc:  # an outage is a miss: the database answers
-            logger.warning("Agent cache read failed (%s)", type(exc).__name__)
-            return super().get_user(user_id)
+        user = _store.read(key)
         if user is None:
             user = super().get_user(user_id)
             if user is None:
                 return None
-            try:
-                cache.set(key, user, AGENT_KEPT_SECONDS)
-            except Exception as exc:
-                logger.warning("Agent cache write failed (%s)", type(exc).__name__)
+            _store.write(key, user, AGENT_KEPT_SECONDS)
         return user if self.user_can_authenticate(user) else None
 
 
@@ -81,13 +79,10 @@ def forget_agent(sender: Any, instance: AbstractBaseUser, **kwargs: Any) -> None
 
 
 def _drop(key: str, user_id: Any) -> None:
-    try:
-        cache.delete(key)
-    except Exception as exc:
+    if not _store.drop(key):
         # The kept record expires on its own; say so, since a deactivation waits for it.
         logger.error(
-            "Agent cache invalidation failed (%s): the change to user %s takes effect within %d s",
-            type(exc).__name__,
+            "The change to user %s takes effect within %d s (its kept record stays)",
             user_id,
             AGENT_KEPT_SECONDS,
         )

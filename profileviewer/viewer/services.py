@@ -16,7 +16,6 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, cast
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -42,10 +41,13 @@ from profileviewer.insights import (
     recently_viewed_not_purchased,
 )
 from profileviewer.insights.parallel import reads_pool
+from profileviewer.sharedcache import TolerantCache
 from profileviewer.viewer import chart, presenters
 from profileviewer.viewer.filters import PAGE_SIZE, TimelineFilters
 
 logger = logging.getLogger(__name__)
+# Kept results, headers and customer checks: a cache outage makes them misses.
+_store = TolerantCache("Viewer")
 
 # The activity chart reads at most this many events (sequential pages of 100); a profile
 # busier than that in 90 days is charted from its most recent events, and says so.
@@ -152,14 +154,14 @@ def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeade
 
 
 def keep_header(ref: ProfileRef, headers: list[ProfileHeader]) -> None:
-    _cache_set(_result_key("header", ref), headers, settings.INTILERY_CACHE_TTL)
+    _store.write(_result_key("header", ref), headers, settings.INTILERY_CACHE_TTL)
     _keep_matches(ref, len(headers))
 
 
 def cached_header(ref: ProfileRef) -> list[ProfileHeader] | None:
     """The header, if a recent read of `meta` (a look-up, an earlier view) left it kept: the
     profile page then shows it at once instead of loading it beside the panels."""
-    kept = _cache_get(_result_key("header", ref))
+    kept = _store.read(_result_key("header", ref))
     return kept if isinstance(kept, list) else None
 
 
@@ -188,7 +190,7 @@ def require_customer(ref: ProfileRef, *, fresh: bool = False) -> None:
     key = _result_key("customer", ref)
     if _known_here.get(key, 0.0) > time.monotonic():
         return
-    kept = _cache_get(key)
+    kept = _store.read(key)
     if kept is None or (kept == 0 and fresh):
         try:
             kept = len(profile_header(ref))
@@ -228,7 +230,7 @@ def _keep_matches(ref: ProfileRef, count: int) -> None:
         _remember_here(key)
     else:
         _known_here.pop(key, None)
-    _cache_set(key, count, MATCHES_KEPT_SECONDS if count else NOBODY_KEPT_SECONDS)
+    _store.write(key, count, MATCHES_KEPT_SECONDS if count else NOBODY_KEPT_SECONDS)
 
 
 def headers_for(ref: ProfileRef, profiles: list[Traits]) -> list[ProfileHeader]:
@@ -444,11 +446,11 @@ def _kept[T](key: str, kind: type, compute: Callable[[], T], *, fresh: bool) -> 
     panel. It may be computed from answers near the end of their own TTL, so it can be up to
     about twice the TTL old. ``fresh`` recomputes it from fresh answers and keeps that."""
     if not fresh:
-        cached = _cache_get(key)
+        cached = _store.read(key)
         if isinstance(cached, kind):
             return cast(T, cached)
     result = compute()
-    _cache_set(key, result, settings.INTILERY_CACHE_TTL)
+    _store.write(key, result, settings.INTILERY_CACHE_TTL)
     return result
 
 
@@ -460,24 +462,6 @@ def _result_key(kind: str, ref: ProfileRef, extra: str = "") -> str:
     )
     text = f"{tenant}|{ref}|{extra}"
     return f"pv:viewer:{kind}:{hashlib.sha256(text.encode()).hexdigest()[:32]}"
-
-
-def _cache_get(key: str) -> Any:
-    """From the shared cache; an outage is a miss (logged), never a failed page."""
-    try:
-        return cache.get(key)
-    except Exception as exc:
-        logger.warning("Viewer cache read failed (%s)", type(exc).__name__)
-        return None
-
-
-def _cache_set(key: str, value: Any, seconds: int) -> None:
-    if seconds <= 0:
-        return
-    try:
-        cache.set(key, value, seconds)
-    except Exception as exc:
-        logger.warning("Viewer cache write failed (%s)", type(exc).__name__)
 
 
 def activity_panel(ref: ProfileRef, *, fresh: bool = False) -> chart.ActivityChart:
@@ -556,17 +540,15 @@ def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | No
     zone = zone or timezone.get_current_timezone()
     with timezone.override(zone):
         chart_key = _activity_key(ref)
-    if _cache_get(chart_key) is not None:
+    if _store.read(chart_key) is not None:
         # Drawn from this customer's answers within the TTL: they are cached, and warming
         # them again would only take CPU from the panel requests themselves.
         return
     # A warm-up already under way (a look-up's, then its profile page's): the second would
     # find every call in flight but parse and compute every panel again.
-    try:
-        if not cache.add(f"{chart_key}:warming:{filters.querystring()}", 1, WARMING_SECONDS):
-            return
-    except Exception as exc:  # the panels fetch for themselves
-        logger.warning("Viewer cache write failed (%s)", type(exc).__name__)
+    # On a cache outage, the panels fetch for themselves.
+    marker = f"{chart_key}:warming:{filters.querystring()}"
+    if not _store.add(marker, 1, WARMING_SECONDS):
         return
     # The traits panel reads the same `meta` answer as the metadata panel: warming one
     # warms both.
