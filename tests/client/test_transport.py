@@ -11,6 +11,7 @@ import requests
 from profileviewer.client import (
     ProfileRef,
     ProfilesClient,
+    ProtocolError,
     RetryPolicy,
     TokenBucket,
     UnavailableError,
@@ -19,6 +20,7 @@ from profileviewer.client.transport import (
     environment_settings,
     is_loopback,
     new_session,
+    parse_json,
     request_headers,
 )
 from tests.client.conftest import TOKEN, make_config, ok
@@ -111,3 +113,37 @@ def test_a_ca_bundle_named_in_the_environment_is_still_used(monkeypatch, request
         client.traits(REF)
     assert sent["verify"] == "/etc/ssl/corp-ca.pem"
     assert sent["url"].startswith("https://profiles.example.test/api/")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": "p-1", "score": 0.1, "visits": 3, "tags": ["a", "b"], "vip": true, "x": null}',
+        b'{"big": 123456789012345678901234567890, "neg": -9223372036854775809}',
+        b"[2.2250738585072011e-308, 1e-400, -0.0, 1E2, 1.5e+3, 12345678901234567890.5]",
+        b'{"name": "Zo\\u00eb", "city": "Z\\u00fcrich \\u2014 \\ud83d\\ude00"}',
+        '{"name": "Zoë", "city": "Zürich — 😀"}'.encode(),
+        b'{"a": 1, "a": 2}',  # the last of a repeated key
+        b'{"score": NaN, "max": Infinity, "min": -Infinity}',  # not JSON, but json reads it
+        b"[1e400]",
+        '\ufeff{"id": "p-1"}'.encode(),  # a byte-order mark
+        '{"id": "p-1"}'.encode("utf-16"),
+        b'{"note": "\\ud800 alone"}',  # a lone surrogate, escaped
+        b"[" * 500 + b"]" * 500,
+    ],
+)
+def test_bodies_read_exactly_as_json_loads_reads_them(body):
+    assert repr(parse_json(body)) == repr(json.loads(body))
+
+
+@pytest.mark.parametrize("body", [b"", b"[1,]", b'{"a": 1}x', b"[01]", b'{"x": "\xff"}'])
+def test_what_json_loads_refuses_is_refused(body):
+    with pytest.raises(ValueError):
+        parse_json(body)
+
+
+def test_an_answer_nested_too_deep_to_read_is_a_protocol_error(hostile, client_for):
+    # Deeper than Python's recursion limit: json.loads raises RecursionError, not ValueError.
+    hostile.will(ok(None, raw=b"[" * 100_000 + b"]" * 100_000))
+    with pytest.raises(ProtocolError, match="could not be read"):
+        client_for().traits(REF)
