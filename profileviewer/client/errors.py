@@ -136,7 +136,7 @@ def _error_body(content: bytes) -> tuple[str | None, str | None]:
     """The ``code`` and ``message`` of a PAPI-19 body, or (None, None) if it is not one."""
     try:
         body: Any = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
         return None, None
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):

@@ -172,7 +172,7 @@ def decode_cursor(text: str) -> dict[str, object]:
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         payload = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # RecursionError: nested too deep
         raise validation_error("scrollId is not valid.") from None
     if not isinstance(payload, dict):
         raise validation_error("scrollId is not valid.")

@@ -23,7 +23,7 @@ from profileviewer.client.transport import (
     parse_json,
     request_headers,
 )
-from tests.client.conftest import TOKEN, make_config, ok
+from tests.client.conftest import TOKEN, make_config, ok, status
 
 REF = ProfileRef.parse("userId:qrc-117322")
 
@@ -147,3 +147,9 @@ def test_an_answer_nested_too_deep_to_read_is_a_protocol_error(hostile, client_f
     hostile.will(ok(None, raw=b"[" * 100_000 + b"]" * 100_000))
     with pytest.raises(ProtocolError, match="could not be read"):
         client_for().traits(REF)
+
+
+def test_an_error_answer_nested_too_deep_to_read_is_still_its_status_error(hostile, client_for):
+    hostile.will(status(503, None, raw=b"[" * 100_000 + b"]" * 100_000))
+    with pytest.raises(UnavailableError):
+        client_for(call_budget=0.3).traits(REF)

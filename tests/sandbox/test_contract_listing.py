@@ -1,5 +1,6 @@
 """Listing every profile with a scrollId (PAPI-4)."""
 
+import base64
 import uuid
 from datetime import timedelta
 
@@ -81,7 +82,15 @@ def test_an_empty_sandbox_lists_nothing_with_a_scroll_id(api):  # PAPI-4
 
 @pytest.mark.parametrize(
     "scroll_id",
-    ["not-a-scroll-id!", "e30", encode_cursor({"t": "yesterday", "id": "x"}), "W10", "%%%"],
+    [
+        "not-a-scroll-id!",
+        "e30",
+        encode_cursor({"t": "yesterday", "id": "x"}),
+        "W10",
+        "%%%",
+        # JSON nested past the parser's depth (a RecursionError, not a ValueError)
+        base64.urlsafe_b64encode(b"[" * 10_000).decode(),
+    ],
 )
 def test_a_malformed_scroll_id_is_a_validation_error(api, crowd, scroll_id):  # PAPI-4
     message = assert_error(api.listing(scrollId=scroll_id), 400, "validation_error")
