@@ -51,7 +51,10 @@ def parse_time(value: Any, *, what: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ProtocolError(f"The Profiles API sent an unreadable {what}.") from None
-    if moment.tzinfo is None:
+    zone = moment.tzinfo
+    if zone is UTC:  # "...Z", as the API writes them: nothing to convert
+        return moment
+    if zone is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 
@@ -211,15 +214,30 @@ class Event:
 
     @classmethod
     def from_json(cls, data: Any) -> Event:
-        data = _object(data, what="an event")
-        raw_data = _optional_object(data.get("rawData"), what="an event's rawData")
+        # A panel reads hundreds of events per request, so the two object checks and the
+        # optional time are written out here rather than called (the same checks as
+        # _object, _optional_object and parse_optional_time).
+        if not isinstance(data, dict):
+            raise ProtocolError("The Profiles API sent an event that is not a JSON object.")
+        raw_data = data.get("rawData")
+        if raw_data is None:
+            raw_data = {}
+        elif not isinstance(raw_data, dict):
+            raise ProtocolError(
+                "The Profiles API sent an event's rawData that is not a JSON object."
+            )
+        received = data.get("receivedTime")
         return cls(
             profile_id=_text(data.get("id") or data.get("customerId")),
             event_id=_text(data.get("eventId")),
             action=_text(data.get("eventAction")),
             name=_text(raw_data.get("event")),
             event_time=parse_time(data.get("eventTime"), what="event time"),
-            received_time=parse_optional_time(data.get("receivedTime"), what="received time"),
+            received_time=(
+                None
+                if received is None or received == ""
+                else parse_time(received, what="received time")
+            ),
             source=_text(data.get("source")),
             properties=_optional_object(raw_data.get("properties"), what="event properties"),
             context=_optional_object(raw_data.get("context"), what="event context"),

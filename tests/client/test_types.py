@@ -1,6 +1,6 @@
 """Parsing the upstream's shapes into typed results (PAPI-14..18)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -130,6 +130,46 @@ def test_event_time_without_a_zone_is_utc():  # PAPI-13
 def test_event_without_a_readable_time_is_a_protocol_error(when):
     with pytest.raises(ProtocolError):
         Event.from_json({**EVENT, "eventTime": when})
+
+
+def test_event_times_with_an_offset_are_converted_to_utc():  # PAPI-13
+    event = Event.from_json(
+        {**EVENT, "eventTime": "2020-11-19T14:39:17+01:00", "receivedTime": "2020-11-19T08:39Z"}
+    )
+    assert event.event_time == datetime(2020, 11, 19, 13, 39, 17, tzinfo=UTC)
+    assert event.event_time.utcoffset() == timedelta(0)
+    assert event.received_time == datetime(2020, 11, 19, 8, 39, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("received", [None, ""])
+def test_an_event_without_a_received_time_has_none(received):
+    assert Event.from_json({**EVENT, "receivedTime": received}).received_time is None
+    missing = {key: value for key, value in EVENT.items() if key != "receivedTime"}
+    assert Event.from_json(missing).received_time is None
+
+
+def test_an_unreadable_received_time_is_a_protocol_error():
+    with pytest.raises(ProtocolError, match="received time"):
+        Event.from_json({**EVENT, "receivedTime": "soon"})
+
+
+def test_an_event_without_raw_data_has_empty_properties_and_context():
+    event = Event.from_json({**EVENT, "rawData": None})
+    assert (event.name, event.properties, event.context) == ("", {}, {})
+
+
+@pytest.mark.parametrize(
+    ("event", "what"),
+    [
+        (["not", "an", "object"], "an event that"),
+        ({**EVENT, "rawData": "text"}, "rawData"),
+        ({**EVENT, "rawData": {"properties": [1, 2]}}, "event properties"),
+        ({**EVENT, "rawData": {"context": "x"}}, "event context"),
+    ],
+)
+def test_an_event_of_the_wrong_shape_is_a_protocol_error(event, what):
+    with pytest.raises(ProtocolError, match=what):
+        Event.from_json(event)
 
 
 def test_external_id_reads_type_value_and_profile():
