@@ -1,9 +1,10 @@
 """Caching and coalescing of upstream reads.
 
-- ``ResponseCache``: the parsed JSON of traits, meta, event pages and external ids in
+- ``ResponseCache``: the JSON answers of traits, meta, event pages and external ids in
   Django's cache (local memory, or Redis when ``REDIS_URL`` is set) for ``INTILERY_CACHE_TTL``
-  seconds. Errors are never cached, 404s included: an agent looking up a customer who signed
-  up a moment ago must see them on the next try. A cache that fails is logged and skipped.
+  seconds, kept as the bytes the API sent and read again on a hit. Errors are never cached,
+  404s included: an agent looking up a customer who signed up a moment ago must see them on
+  the next try. A cache that fails is logged and skipped.
 - ``SingleFlight``: concurrent identical requests in one process share one upstream call.
 - ``RedisLock``: across processes, a short ``SET NX PX`` lock lets one process fetch while
   the others wait briefly for the cache to fill.
@@ -25,11 +26,13 @@ from django.core.cache import BaseCache, caches
 from django.core.signals import setting_changed
 
 from profileviewer.client.errors import IntileryError, UnavailableError
+from profileviewer.client.transport import parse_json
 
 logger = logging.getLogger("profileviewer.client")
 
 MISSING = object()
-KEY_PREFIX = "pv:client:v1:"
+# v2: the answer's bytes (v1 held the parsed JSON).
+KEY_PREFIX = "pv:client:v2:"
 
 
 def cache_key(url: str, params: Mapping[str, str] | None) -> str:
@@ -77,17 +80,28 @@ class ResponseCache:
         return self._cache if self._cache is not None else default_cache()
 
     def get(self, key: str) -> Any:
+        """The parsed answer kept under ``key``, or ``MISSING``."""
         try:
-            return self.backend.get(key, MISSING)
+            content = self.backend.get(key, MISSING)
         except Exception as exc:  # a cache outage must not fail the call: fetch instead
             logger.warning("Client cache read failed (%s)", type(exc).__name__)
             return MISSING
+        if not isinstance(content, bytes):
+            return MISSING
+        try:
+            return parse_json(content)
+        except (ValueError, RecursionError):  # only answers that parsed were kept
+            logger.warning("Client cache held an unreadable answer under %s", key)
+            return MISSING
 
-    def set(self, key: str, value: Any, ttl: int) -> None:
+    def set(self, key: str, content: bytes, ttl: int) -> None:
+        """Keep an answer as the bytes the API sent: storing them costs nothing, where
+        pickling a parsed 100-event page cost ~0.2 ms, and a hit reads them again in about
+        the time unpickling took."""
         if ttl <= 0:
             return
         try:
-            self.backend.set(key, value, ttl)
+            self.backend.set(key, content, ttl)
         except Exception as exc:  # as above: the answer is still good without the cache
             logger.warning("Client cache write failed (%s)", type(exc).__name__)
 

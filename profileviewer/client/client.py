@@ -38,7 +38,7 @@ from profileviewer.client.metrics import counters
 from profileviewer.client.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket, acquire
 from profileviewer.client.refs import ProfileRef
 from profileviewer.client.retry import RetryPolicy
-from profileviewer.client.transport import environment_settings, new_session, send_get
+from profileviewer.client.transport import Answer, environment_settings, new_session, send_get
 from profileviewer.client.types import (
     EVENT_WINDOW,
     MAX_PAGE_SIZE,
@@ -336,7 +336,8 @@ class ProfilesClient:
         url = self._prefix + path
         cacheable = cacheable and self.config.cache_ttl > 0
         if not cacheable:
-            return _parsed(parse, *self._fetch(url, params, deadline))
+            answer = self._fetch(url, params, deadline)
+            return _parsed(parse, answer.body, answer.request_id)
         key = cache_key(url, params)
         if fresh:
             # Bypasses the cache (and others' in-flight calls) but refreshes it.
@@ -391,15 +392,14 @@ class ProfilesClient:
         parse: Callable[[Any], R],
         deadline: float,
     ) -> R:
-        body, request_id = self._fetch(url, params, deadline)
-        result = _parsed(parse, body, request_id)  # only a body that parses is worth caching
-        self._cache.set(key, body, self.config.cache_ttl)
+        answer = self._fetch(url, params, deadline)
+        # Only a body that parses is worth caching.
+        result = _parsed(parse, answer.body, answer.request_id)
+        self._cache.set(key, answer.content, self.config.cache_ttl)
         return result
 
-    def _fetch(
-        self, url: str, params: dict[str, str] | None, deadline: float
-    ) -> tuple[Any, str | None]:
-        """GET with the rate limit and the retry policy: the body and its request id."""
+    def _fetch(self, url: str, params: dict[str, str] | None, deadline: float) -> Answer:
+        """GET with the rate limit and the retry policy."""
         attempt = 0
         while True:
             wait = acquire(self._limiter, deadline=deadline, reserve=self._reserve)

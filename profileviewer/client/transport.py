@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from http.cookiejar import DefaultCookiePolicy
 from importlib.metadata import version
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import msgspec
@@ -190,6 +190,14 @@ def _read_capped(
     return b"".join(chunks)
 
 
+class Answer(NamedTuple):
+    """A successful GET: the parsed body, the bytes it was read from, the request id."""
+
+    body: Any
+    content: bytes
+    request_id: str | None
+
+
 def send_get(
     session: requests.Session,
     url: str,
@@ -200,8 +208,8 @@ def send_get(
     read_timeout: float,
     deadline: float,
     max_bytes: int,
-) -> tuple[Any, str | None]:
-    """GET ``url`` and return its parsed JSON body and request id, or raise an IntileryError."""
+) -> Answer:
+    """GET ``url`` and return its answer, or raise an IntileryError."""
     parts = urlsplit(url)
     path = parts.path
     remaining = deadline - time.monotonic()
@@ -279,7 +287,7 @@ def send_get(
     logger.debug(
         "GET %s %s %.1fms req=%s", path, status, (time.perf_counter() - started) * 1000, request_id
     )
-    return body, request_id
+    return Answer(body, content, request_id)
 
 
 def parse_json(content: bytes) -> Any:

@@ -41,7 +41,7 @@ def test_the_backend_stores_reads_counts_and_forgets_through_one_client() -> Non
 
 def test_reads_from_new_threads_share_the_process_cache_and_see_its_writes() -> None:
     with override_settings(CACHES=redis_caches()):
-        ResponseCache().set("k", "v", 30)
+        ResponseCache().set("k", b'"v"', 30)
         backends, values = [], []
 
         def read() -> None:

@@ -19,6 +19,8 @@ from profileviewer.client import (
     ValidationError,
     get_client,
 )
+from profileviewer.client.cache import KEY_PREFIX as CLIENT_KEY_PREFIX
+from profileviewer.client.cache import default_cache
 from tests.client.conftest import make_config, ok, slow, status
 
 REF = ProfileRef("userId", "qrc-117322")
@@ -129,6 +131,13 @@ def test_external_ids_are_listed(hostile, client_for):
 
 
 # --- caching ---------------------------------------------------------------------------------
+def client_cache_keys() -> list[str]:
+    """The client's keys in the test settings' local-memory cache (made keys ":1:<key>")."""
+    made = list(default_cache()._cache)  # type: ignore[attr-defined]
+    keys = [key.split(":", 2)[2] for key in made]
+    return [key for key in keys if key.startswith(CLIENT_KEY_PREFIX)]
+
+
 def test_a_second_identical_call_is_served_from_the_cache(hostile, client_for):
     hostile.will(ok(JOE))
     client = client_for()
@@ -137,6 +146,29 @@ def test_a_second_identical_call_is_served_from_the_cache(hostile, client_for):
     assert first == second
     assert len(hostile.requests) == 1
     assert client.stats()["cache_hits"] == 1
+
+
+def test_the_cache_keeps_the_answer_as_sent_and_reads_it_back_whole(hostile, client_for):
+    page = {"data": [event(1), {**event(2), "rawData": {"properties": {"big": 2**70}}}]}
+    hostile.will(ok(page))
+    client = client_for()
+    first = client.events(REF, offset=0, size=10)
+    [key] = client_cache_keys()
+    assert isinstance(default_cache().get(key), bytes)
+    second = client.events(REF, offset=0, size=10)
+    assert second == first and second.events[1].properties == {"big": 2**70}
+    assert len(hostile.requests) == 1
+
+
+@pytest.mark.parametrize("kept", [{"id": "a dict, as cache v1 kept it"}, b"not json", "text"])
+def test_a_cache_entry_that_is_not_a_readable_answer_is_a_miss(hostile, client_for, kept):
+    hostile.will(ok(JOE))
+    client = client_for()
+    client.traits(REF)
+    [key] = client_cache_keys()
+    default_cache().set(key, kept, 30)
+    assert client.traits(REF)[0].first_name == "Joe"
+    assert len(hostile.requests) == 2
 
 
 def test_fresh_bypasses_the_cache_and_refreshes_it(hostile, client_for):
