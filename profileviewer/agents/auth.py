@@ -47,7 +47,11 @@ def agent_time_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
 def _login_redirect(request: HttpRequest) -> HttpResponse:
     # An htmx panel must not swap the login form into itself: send the whole page there.
     htmx = request.htmx  # type: ignore[attr-defined]
-    next_url = (htmx.current_url_abs_path if htmx else None) or request.get_full_path()
+    try:
+        current = htmx.current_url_abs_path if htmx else None
+    except ValueError:  # an HX-Current-URL that is not a URL ("http://[")
+        current = None
+    next_url = current or request.get_full_path()
     target = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
     if htmx:
         return HttpResponseClientRedirect(target)

@@ -26,7 +26,10 @@ def _profile_path(request: HttpRequest, rest: str) -> tuple[str, str]:
     happens before decoding, so a ``/`` inside an id always survives.
     """
     raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or ""
-    raw_path = urlsplit(raw).path
+    try:
+        raw_path = urlsplit(raw).path
+    except ValueError:  # not a URI ("http://["): split the decoded path instead
+        raw_path = ""
     index = raw_path.find(PROFILES_PREFIX)
     decode = index >= 0
     text = raw_path[index + len(PROFILES_PREFIX) :] if decode else rest
@@ -41,9 +44,14 @@ def _profile_path(request: HttpRequest, rest: str) -> tuple[str, str]:
 
 def _parse_limit(request: HttpRequest) -> int:
     raw = request.GET.get("limit", "5")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    digits = raw.lstrip("0") or "0"
+    # The length first: int() refuses more than 4,300 digits.
+    if not (raw.isascii() and raw.isdigit() and len(digits) <= 6):
         raise validation_error(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
-    return int(raw)
+    limit = int(digits)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise validation_error(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+    return limit
 
 
 @api_endpoint()

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -174,8 +175,25 @@ def _check_paging(offset: int, size: int, *, window: bool) -> None:
 def _check_query(query: EventQuery) -> None:
     if query.sort not in ("asc", "desc"):
         raise ValidationError("Sort must be asc or desc.", code="validation_error")
-    if query.start and query.end and query.start > query.end:
+    start, end = _in_utc(query.start, "start"), _in_utc(query.end, "end")
+    if start and end and start > end:
         raise ValidationError("The start must be before the end.", code="validation_error")
+
+
+def _in_utc(moment: datetime | None, name: str) -> datetime | None:
+    """``moment`` in UTC (no zone means UTC, PAPI-13), or a ValidationError for a time at
+    the ends of the calendar that has no UTC equivalent (9999-12-31T23:00-12:00)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"The {name} is outside the dates the Profiles API can take.",
+            code="validation_error",
+        ) from None
 
 
 class ProfilesClient:

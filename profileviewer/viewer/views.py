@@ -7,7 +7,7 @@ request to a panel URL renders it inside the layout so a shared link works.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +37,8 @@ PANELS = {
     "viewed-not-bought": "Viewed, not bought",
 }
 MAX_QUERY_SHOWN = 200
+# What is kept of a ref or a query: more than any valid ref (a type and 512 characters).
+MAX_REF_KEPT = 600
 # The demo data's hero profiles (docs/demo-data.md), offered on the search page in sandbox mode.
 SANDBOX_EXAMPLES = (
     ("userId:qrc-117322", "Joe Bloggs"),
@@ -107,7 +109,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def lookup(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     shown = query if len(query) <= MAX_QUERY_SHOWN else query[:MAX_QUERY_SHOWN] + "…"
-    context: dict[str, Any] = {"query": query[:600], "shown_query": shown.strip()}
+    context: dict[str, Any] = {"query": query[:MAX_REF_KEPT], "shown_query": shown.strip()}
     try:
         ref = ProfileRef.from_lookup(query)
         matches = services.lookup(ref)
@@ -136,7 +138,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     try:
         ref = ProfileRef.parse(raw_ref)
     except ProfileRefError as error:
-        context = {"query": raw_ref[:600], "error": agent_error(error)}
+        context = {"query": raw_ref[:MAX_REF_KEPT], "error": agent_error(error)}
         return render(request, "viewer/search.html", context, status=400)
     headers = None if _fresh(request) else services.cached_header(ref)
     if headers is not None and len(headers) > 1:
@@ -187,7 +189,9 @@ def profile_header(request: HttpRequest) -> HttpResponse:
     """The header of a profile page that did not wait for it; for htmx only."""
     raw_ref = request.GET.get("ref", "")
     if not request.htmx:  # type: ignore[attr-defined]
-        return HttpResponseRedirect(f"{reverse('viewer:profile')}?{urlencode({'ref': raw_ref})}")
+        # Cut as the page shows it: a redirect past 16 KB would be refused (a bare 400).
+        ref_shown = raw_ref[:MAX_REF_KEPT]
+        return HttpResponseRedirect(f"{reverse('viewer:profile')}?{urlencode({'ref': ref_shown})}")
     context: dict[str, Any] = {"header": None, "header_error": None}
     try:
         ref = ProfileRef.parse(raw_ref)
@@ -360,11 +364,12 @@ def _timeline_live(request: HttpRequest) -> HttpResponse:
         since = datetime.fromisoformat(since_text)
         if timezone.is_naive(since):
             raise ValueError(since_text)
+        since = since.astimezone(UTC)  # OverflowError at the ends of the calendar
         result = parse_filters(request.GET)
         if result.errors:
             raise ValueError(result.errors[0])
         groups, newest = services.new_events(ref, result.filters, since)
-    except ValueError:
+    except (ValueError, OverflowError):
         return HttpResponseStopPolling(
             render(
                 request,

@@ -25,7 +25,9 @@ def test_the_limit_caps_the_number_of_products(api):
     assert [p["productId"] for p in response.json()["data"]] == ["SKU-3"]
 
 
-@pytest.mark.parametrize("limit", ["0", "-1", "10000", "abc", "", "2.5", "٣"])
+@pytest.mark.parametrize(
+    "limit", ["0", "-1", "10000", "abc", "", "2.5", "٣", "1" * 5000, "0" * 5000]
+)
 def test_a_bad_limit_is_a_validation_error(api, limit):
     response = api.get(VIEWED + f"?limit={limit}", api.shop_token)
     assert response.status_code == 400
@@ -33,6 +35,12 @@ def test_a_bad_limit_is_a_validation_error(api, limit):
         "code": "validation_error",
         "message": "limit must be a whole number from 1 to 50.",
     }
+
+
+def test_a_limit_with_leading_zeros_is_read_as_its_number(api):
+    response = api.get(VIEWED + "?limit=" + "0" * 5000 + "1", api.shop_token)
+    assert response.status_code == 200
+    assert response.json()["limit"] == 1
 
 
 def test_recommendations_for_an_id_with_a_slash(api):

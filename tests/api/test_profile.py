@@ -97,3 +97,13 @@ def test_behind_gunicorn_an_encoded_slash_never_splits_off_a_sub_resource(api, c
     )
     assert as_summary.json()["ref"] == "userId:qrc-117322"
     assert "churnRisk" in as_summary.json()
+
+
+def test_a_raw_uri_that_is_not_a_uri_falls_back_to_the_decoded_path(api, client):
+    response = client.get(
+        "/api/v1/profiles/userId:qrc-117322/summary",
+        RAW_URI="http://[",
+        HTTP_AUTHORIZATION=f"Bearer {api.shop_token}",
+    )
+    assert response.status_code == 200
+    assert response.json()["ref"] == "userId:qrc-117322"

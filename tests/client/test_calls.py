@@ -3,6 +3,8 @@ against a local upstream that records what it was asked."""
 
 import threading
 import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -74,12 +76,32 @@ def test_paging_outside_the_contract_is_refused_before_any_call(  # PAPI-11
 
 
 def test_a_start_after_the_end_is_refused_before_any_call(hostile, client_for):
-    from datetime import UTC, datetime
 
     query = EventQuery(start=datetime(2026, 2, 1, tzinfo=UTC), end=datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises(ValidationError):
         client_for().events(REF, query)
     assert hostile.requests == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        EventQuery(start=datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-12)))),
+        EventQuery(end=datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))),
+    ],
+)
+def test_a_time_with_no_utc_equivalent_is_refused_before_any_call(hostile, client_for, query):
+    with pytest.raises(ValidationError, match="outside the dates"):
+        client_for().events(REF, query)
+    assert hostile.requests == []
+
+
+def test_a_start_without_a_zone_is_compared_with_an_end_as_utc(hostile, client_for):
+    hostile.will(ok({"data": []}))
+    query = EventQuery(start=datetime(2026, 1, 1, 12), end=datetime(2026, 1, 1, 13, tzinfo=UTC))
+    client_for().events(REF, query)
+    with pytest.raises(ValidationError, match="before the end"):
+        client_for().events(REF, replace(query, start=datetime(2026, 1, 1, 14)))
 
 
 def test_iter_events_stops_cleanly_at_the_10000_window(hostile, client_for):  # PAPI-11

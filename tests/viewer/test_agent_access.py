@@ -39,6 +39,25 @@ def test_an_htmx_panel_of_a_stranger_redirects_the_whole_page_not_the_panel(
     assert b"Sign in" not in response.content
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HX-Current-URL": "http://["},
+        {"HX-Current-URL": "http://[::1/profile"},
+        {"HX-Current-URL": "http://%E2%84%80/x", "HX-Current-URL-URI-AutoEncoded": "true"},
+    ],
+)
+def test_a_strangers_panel_with_an_unreadable_current_url_still_goes_to_the_login(
+    client: Client, db: None, headers: dict[str, str]
+) -> None:
+    response = client.get(f"/profile/traits?ref={JOE}", headers={"HX-Request": "true", **headers})
+    assert response.status_code == 200
+    assert (
+        response["HX-Redirect"]
+        == "/accounts/login/?next=%2Fprofile%2Ftraits%3Fref%3DuserId%3Aqrc-117322"
+    )
+
+
 def test_a_deactivated_agent_is_not_let_in(bob: User) -> None:
     browser = Client()
     browser.force_login(bob)

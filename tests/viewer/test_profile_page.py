@@ -152,6 +152,14 @@ def test_the_header_url_opened_as_a_page_goes_to_the_profile(agent: Client, db: 
     assert response["Location"] == "/profile?ref=userId%3Aqrc-117322"
 
 
+def test_the_header_url_opened_with_a_huge_ref_goes_to_the_profiles_error(
+    agent: Client, db: None
+) -> None:
+    response = agent.get("/profile/header", {"ref": "userId:" + "é" * 5000}, follow=True)
+    assert response.status_code == 400
+    assert "too long" in response.content.decode()
+
+
 def test_when_the_header_fails_the_panels_still_load_on_their_own(agent, stub_client) -> None:
     def meta_down(*args, **kwargs):
         raise UnavailableError("down", request_id="req-hdr")

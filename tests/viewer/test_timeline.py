@@ -337,6 +337,17 @@ def test_a_forged_since_value_stops_polling_quietly(agent, db):
     assert "<script>" not in response.content.decode()
 
 
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_since_with_no_utc_equivalent_stops_polling_without_an_error_logged(
+    agent, db, caplog, since
+):
+    with caplog.at_level("ERROR"):
+        response = agent.get("/profile/timeline", {"ref": JOE, "since": since}, **HTMX)
+    assert response.status_code == 286
+    assert "Check the filters: live updates paused." in response.content.decode()
+    assert caplog.records == []
+
+
 def test_the_filter_form_shows_the_filters_in_force(agent, upstream):
     html = agent.get(
         "/profile/timeline",
