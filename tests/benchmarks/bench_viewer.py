@@ -209,9 +209,8 @@ def serve_app(port: int) -> None:
     settings.STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
     django.setup()
     call_command("collectstatic", interactive=False, verbosity=0)
-    from django.core.wsgi import get_wsgi_application
-
-    django_app = get_wsgi_application()
+    # The application gunicorn serves in production, with its start-up tuning (wsgi.py).
+    from profileviewer.wsgi import application as django_app
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
         # Bench only: empty the cache the app's workers share (local memory or Redis).
