@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -65,8 +66,13 @@ def test_no_customer_found_shows_what_was_searched(viewer: Viewer) -> None:
 def test_a_first_view_loads_the_header_beside_the_panels(viewer: Viewer) -> None:
     # Opened directly, as a helpdesk sidebar opens it: nothing about Joe is kept yet.
     page = viewer.page
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(urlsplit(request.url).path))
     viewer.open(JOE)
     expect(page.get_by_role("heading", name="Joe Bloggs", level=1)).to_be_visible()
+    # The six panels go out first; the header, seventh to the host, waits its turn.
+    fragments = [path for path in asked if path.startswith("/profile/")]
+    assert len(fragments) == 7 and fragments[-1] == "/profile/header"
     expect(page).to_have_title("Joe Bloggs · Profile Viewer")
     wait_for_panels(page)
     expect(page.locator(".panel-error")).to_have_count(0)
