@@ -70,9 +70,10 @@ def test_a_first_view_loads_the_header_beside_the_panels(viewer: Viewer) -> None
     page.on("request", lambda request: asked.append(urlsplit(request.url).path))
     viewer.open(JOE)
     expect(page.get_by_role("heading", name="Joe Bloggs", level=1)).to_be_visible()
-    # The six panels go out first; the header, seventh to the host, waits its turn.
+    # The header goes out first; traits, seventh to the host, wait their turn.
     fragments = [path for path in asked if path.startswith("/profile/")]
-    assert len(fragments) == 7 and fragments[-1] == "/profile/header"
+    assert len(fragments) == 7
+    assert (fragments[0], fragments[-1]) == ("/profile/header", "/profile/traits")
     expect(page).to_have_title("Joe Bloggs · Profile Viewer")
     wait_for_panels(page)
     expect(page.locator(".panel-error")).to_have_count(0)
