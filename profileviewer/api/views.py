@@ -46,7 +46,7 @@ def _parse_limit(request: HttpRequest) -> int:
     raw = request.GET.get("limit", "5")
     digits = raw.lstrip("0") or "0"
     # The length first: int() refuses more than 4,300 digits.
-    if not (raw.isascii() and raw.isdigit() and len(digits) <= 6):
+    if not (raw.isascii() and raw.isdigit() and len(digits) <= len(str(MAX_LIMIT))):
         raise validation_error(f"limit must be a whole number from 1 to {MAX_LIMIT}.")
     limit = int(digits)
     if not 1 <= limit <= MAX_LIMIT:

@@ -295,11 +295,12 @@ def parse_json(content: bytes) -> Any:
 
     msgspec reads strict JSON (integers of any size exactly, floats rounded the same). What it
     refuses and ``json.loads`` accepts (NaN and Infinity, a byte-order mark, UTF-16 or -32,
-    lone surrogates) goes to ``json.loads``, so every body reads as it did before.
+    lone surrogates, escaped or encoded) goes to ``json.loads``, so every body reads as it did
+    before.
     """
     try:
         return msgspec.json.decode(content)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return json.loads(content)
 
 

@@ -56,7 +56,10 @@ def parse_time(value: Any, *, what: str) -> datetime:
         return moment
     if zone is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 has no UTC equivalent
+        raise ProtocolError(f"The Profiles API sent an unreadable {what}.") from None
 
 
 def parse_optional_time(value: Any, *, what: str) -> datetime | None:

@@ -138,8 +138,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     try:
         ref = ProfileRef.parse(raw_ref)
     except ProfileRefError as error:
-        context = {"query": raw_ref[:MAX_REF_KEPT], "error": agent_error(error)}
-        return render(request, "viewer/search.html", context, status=400)
+        return _bad_ref_page(request, raw_ref, error)
     headers = None if _fresh(request) else services.cached_header(ref)
     if headers is not None and len(headers) > 1:
         return HttpResponseRedirect(_matches_url(ref))
@@ -177,6 +176,11 @@ def profile(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _bad_ref_page(request: HttpRequest, raw_ref: str, error: ProfileRefError) -> HttpResponse:
+    context = {"query": raw_ref[:MAX_REF_KEPT], "error": agent_error(error)}
+    return render(request, "viewer/search.html", context, status=400)
+
+
 def _matches_url(ref: ProfileRef) -> str:
     """The look-up's list, for an email that several profiles share."""
     return f"{reverse('viewer:lookup')}?{urlencode({'q': str(ref)})}"
@@ -189,9 +193,13 @@ def profile_header(request: HttpRequest) -> HttpResponse:
     """The header of a profile page that did not wait for it; for htmx only."""
     raw_ref = request.GET.get("ref", "")
     if not request.htmx:  # type: ignore[attr-defined]
-        # Cut as the page shows it: a redirect past 16 KB would be refused (a bare 400).
-        ref_shown = raw_ref[:MAX_REF_KEPT]
-        return HttpResponseRedirect(f"{reverse('viewer:profile')}?{urlencode({'ref': ref_shown})}")
+        try:
+            ProfileRef.parse(raw_ref)
+        except ProfileRefError as error:
+            # Answered here: a redirect carrying 10 KB of bad ref is refused past 16 KB (a
+            # bare 400), and a cut one could name someone else.
+            return _bad_ref_page(request, raw_ref, error)
+        return HttpResponseRedirect(f"{reverse('viewer:profile')}?{urlencode({'ref': raw_ref})}")
     context: dict[str, Any] = {"header": None, "header_error": None}
     try:
         ref = ProfileRef.parse(raw_ref)

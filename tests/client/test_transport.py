@@ -129,6 +129,7 @@ def test_a_ca_bundle_named_in_the_environment_is_still_used(monkeypatch, request
         '\ufeff{"id": "p-1"}'.encode(),  # a byte-order mark
         '{"id": "p-1"}'.encode("utf-16"),
         b'{"note": "\\ud800 alone"}',  # a lone surrogate, escaped
+        b'{"note": "\xed\xa0\x80 alone"}',  # a lone surrogate, encoded (json reads it)
         b"[" * 500 + b"]" * 500,
     ],
 )

@@ -126,7 +126,9 @@ def test_event_time_without_a_zone_is_utc():  # PAPI-13
     assert event.event_time.tzinfo is UTC
 
 
-@pytest.mark.parametrize("when", [None, "", "yesterday", 12])
+@pytest.mark.parametrize(
+    "when", [None, "", "yesterday", 12, "0001-01-01T00:00:00+14:00", "9999-12-31T23:59-12:00"]
+)
 def test_event_without_a_readable_time_is_a_protocol_error(when):
     with pytest.raises(ProtocolError):
         Event.from_json({**EVENT, "eventTime": when})
