@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import redis
@@ -50,6 +50,7 @@ from profileviewer.client.types import (
     Meta,
     ProfileListPage,
     Traits,
+    as_utc,
     data_list,
     scroll_id_of,
 )
@@ -181,14 +182,11 @@ def _check_query(query: EventQuery) -> None:
 
 
 def _in_utc(moment: datetime | None, name: str) -> datetime | None:
-    """``moment`` in UTC (no zone means UTC, PAPI-13), or a ValidationError for a time at
-    the ends of the calendar that has no UTC equivalent (9999-12-31T23:00-12:00)."""
+    """``as_utc(moment)``, or a ValidationError for a time with no UTC equivalent."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
     try:
-        return moment.astimezone(UTC)
+        return as_utc(moment)
     except OverflowError:
         raise ValidationError(
             f"The {name} is outside the dates the Profiles API can take.",

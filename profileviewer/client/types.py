@@ -272,10 +272,16 @@ class EventQuery:
         return params
 
 
-def _iso(moment: datetime) -> str:
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; no zone means UTC (PAPI-13). OverflowError for a time at the ends of
+    the calendar with no UTC equivalent (9999-12-31T23:00-12:00)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
