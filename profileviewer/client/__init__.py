@@ -3,6 +3,7 @@
 See docs/client-interface.md. Import from here, never from the modules inside.
 """
 
+from profileviewer.client.cache import SingleFlight
 from profileviewer.client.client import ProfilesClient, get_client, reset_client_state
 from profileviewer.client.config import ClientConfig
 from profileviewer.client.errors import (
@@ -59,6 +60,7 @@ __all__ = [
     "RateLimiter",
     "RedisTokenBucket",
     "RetryPolicy",
+    "SingleFlight",
     "TokenBucket",
     "Traits",
     "UnavailableError",

@@ -334,6 +334,14 @@ class ProfilesClient:
                 return
             scroll_id = page.scroll_id
 
+    def rate_headroom(self) -> float:
+        """How much of the rate limit's burst (PAPI-7) is unused now, from 0 to 1: a caller
+        may spend calls that might prove unneeded only while the account is quiet."""
+        try:
+            return max(0.0, min(1.0, self._limiter.available() / max(1, self.config.rate_burst)))
+        except Exception:  # a limiter that cannot say: assume no headroom
+            return 0.0
+
     def stats(self) -> dict[str, int]:
         """Process-wide counters: calls, cache_hits, coalesced, retries, rate_limited, errors."""
         return counters.snapshot()

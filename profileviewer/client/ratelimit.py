@@ -24,6 +24,10 @@ class RateLimiter(Protocol):
         """Take a token and return 0, or return the seconds until one may be available."""
         ...
 
+    def available(self) -> float:
+        """The tokens that could be taken now, none taken."""
+        ...
+
 
 def acquire(limiter: RateLimiter, *, deadline: float, reserve: float = 0.0) -> float | None:
     """Wait for a token until ``deadline``: None when one was taken, else the wait still due."""
@@ -56,9 +60,16 @@ class TokenBucket:
                 return 0.0
             return (1 + reserve - self._tokens) / self.rate
 
+    def available(self) -> float:
+        with self._lock:
+            elapsed = time.monotonic() - self._updated
+            return min(self.burst, self._tokens + elapsed * self.rate)
 
-# KEYS[1] bucket; ARGV rate (tokens/s), burst, reserve. Returns the wait in microseconds
-# (0: a token was taken). State: tokens and the time of the last update, in microseconds.
+
+# KEYS[1] bucket; ARGV rate (tokens/s), burst, reserve, and "peek" to only read the level.
+# Returns the wait in microseconds (0: a token was taken), or for a peek the tokens available
+# in thousandths, nothing written. State: tokens and the time of the last update, in
+# microseconds.
 _BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -74,6 +85,9 @@ if tokens == nil or ts == nil then
 end
 if now > ts then
   tokens = math.min(burst, tokens + (now - ts) * rate / 1000000)
+end
+if ARGV[4] == 'peek' then
+  return math.floor(tokens * 1000)
 end
 local wait = 0
 if tokens - 1 >= reserve then
@@ -115,3 +129,10 @@ class RedisTokenBucket:
                 )
             return self._fallback.try_acquire(reserve)
         return int(wait_us) / 1_000_000
+
+    def available(self) -> float:
+        try:
+            level = self._script(keys=[self.key], args=[self.rate, self.burst, 0, "peek"])
+            return int(level) / 1000
+        except redis.RedisError:
+            return self._fallback.available()  # try_acquire warns about the outage

@@ -316,6 +316,34 @@ def test_a_partial_rate_share_leaves_the_rest_of_the_bucket_to_others():
     assert (taken_by_export, taken_by_agents) == (5, 5)
 
 
+def test_a_bucket_says_how_many_tokens_it_has_without_taking_one():  # PAPI-7
+    bucket = TokenBucket(rate=0.001, burst=10)
+    assert bucket.available() == pytest.approx(10, abs=0.01)
+    assert bucket.available() == pytest.approx(10, abs=0.01)  # asking took nothing
+    for _ in range(4):
+        bucket.try_acquire()
+    assert bucket.available() == pytest.approx(6, abs=0.01)
+
+
+def test_the_rate_headroom_is_the_unused_share_of_the_burst(hostile, client_for):  # PAPI-7
+    hostile.will(ok(JOE))
+    client = client_for(rate_limit=0.001, rate_burst=4, cache_ttl=0)
+    assert client.rate_headroom() == pytest.approx(1.0, abs=0.01)
+    client.traits(REF)
+    assert client.rate_headroom() == pytest.approx(0.75, abs=0.01)
+
+
+def test_a_limiter_that_cannot_say_leaves_no_headroom(hostile):
+    class Mute:
+        def try_acquire(self, reserve: float = 0.0) -> float:
+            return 0.0
+
+        def available(self) -> float:
+            raise RuntimeError("bug")
+
+    assert ProfilesClient(make_config(hostile.url), limiter=Mute()).rate_headroom() == 0.0
+
+
 def test_clients_with_the_same_key_share_one_bucket(hostile):
     config = make_config(hostile.url, rate_limit=0.001, rate_burst=2, call_budget=0.2, cache_ttl=0)
     hostile.will(ok(JOE))

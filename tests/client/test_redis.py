@@ -99,10 +99,23 @@ def test_redis_bucket_honours_a_reserve_for_a_partial_share(bucket_key):
     assert sum(bucket.try_acquire() == 0 for _ in range(10)) == 6
 
 
+def test_redis_bucket_says_how_many_tokens_it_has_without_taking_one(bucket_key):  # PAPI-7
+    redis = redis_client(settings.TEST_REDIS_URL)
+    bucket = RedisTokenBucket(redis, bucket_key, rate=0.001, burst=10)
+    assert bucket.available() == 10  # a bucket nobody used yet is full
+    for _ in range(3):
+        bucket.try_acquire()
+    assert bucket.available() == pytest.approx(7, abs=0.01)
+    assert bucket.available() == pytest.approx(7, abs=0.01)  # asking took nothing
+    other = RedisTokenBucket(redis, bucket_key, rate=0.001, burst=10)
+    assert other.available() == pytest.approx(7, abs=0.01)  # the same bucket, seen elsewhere
+
+
 def test_an_unreachable_redis_falls_back_to_a_local_bucket(caplog):
     bucket = RedisTokenBucket(redis_client("redis://127.0.0.1:1/0"), "k", rate=0.001, burst=2)
     assert [bucket.try_acquire() == 0 for _ in range(3)] == [True, True, False]
     assert "per-process bucket" in caplog.text
+    assert bucket.available() == pytest.approx(0, abs=0.01)  # the local bucket's
 
 
 def test_a_client_with_redis_uses_the_shared_bucket(hostile):
