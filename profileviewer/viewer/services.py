@@ -31,6 +31,7 @@ from profileviewer.client import (
     ProfileRefError,
     ProfilesClient,
     ProtocolError,
+    SingleFlight,
     Traits,
     get_client,
 )
@@ -144,6 +145,8 @@ def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeade
     Kept (``cached_header``), with how many customers the reference matches
     (``require_customer``).
     """
+    if not fresh and settings.INTILERY_CACHE_TTL and _store.read(_result_key("customer", ref)) == 0:
+        raise NotFoundError(code="not_found")  # found to be nobody a moment ago (the warm-up)
     try:
         headers = headers_for(ref, profile_traits(ref, fresh=fresh))
     except NotFoundError:
@@ -193,7 +196,7 @@ def require_customer(ref: ProfileRef, *, fresh: bool = False) -> None:
     kept = _store.read(key)
     if kept is None or (kept == 0 and fresh):
         try:
-            kept = len(profile_header(ref))
+            kept = len(profile_header(ref, fresh=kept == 0))
         except NotFoundError:
             raise
         except IntileryError:
@@ -397,6 +400,15 @@ class TimelinePage:
 def timeline_page(
     ref: ProfileRef, filters: TimelineFilters, *, fresh: bool = False
 ) -> TimelinePage:
+    if fresh:
+        return _timeline_page(ref, filters, fresh=True)
+    # Days are the agent's: the zone belongs in the key.
+    zone = timezone.get_current_timezone_name()
+    key = _result_key("timeline", ref, f"{zone}|{filters.querystring()}")
+    return _joined(key, lambda: _timeline_page(ref, filters, fresh=False))
+
+
+def _timeline_page(ref: ProfileRef, filters: TimelineFilters, *, fresh: bool) -> TimelinePage:
     page = client().events(
         ref, filters.event_query(), offset=filters.offset, size=PAGE_SIZE, fresh=fresh
     )
@@ -445,12 +457,29 @@ def _kept[T](key: str, kind: type, compute: Callable[[], T], *, fresh: bool) -> 
     computed: a cached request then neither re-parses hundreds of events nor recomputes the
     panel. It may be computed from answers near the end of their own TTL, so it can be up to
     about twice the TTL old. ``fresh`` recomputes it from fresh answers and keeps that."""
-    if not fresh:
-        cached = _store.read(key)
-        if isinstance(cached, kind):
-            return cast(T, cached)
-    result = compute()
-    _store.write(key, result, settings.INTILERY_CACHE_TTL)
+
+    def compute_and_keep() -> T:
+        result = compute()
+        _store.write(key, result, settings.INTILERY_CACHE_TTL)
+        return result
+
+    if fresh:
+        return compute_and_keep()
+    cached = _store.read(key)
+    if isinstance(cached, kind):
+        return cast(T, cached)
+    return _joined(key, compute_and_keep)
+
+
+# Panel results being computed in this process (a warm-up's, another request's): a request
+# for the same one waits for it rather than parsing the same answers and computing it again.
+_computing = SingleFlight()
+# A panel's computation may make several rounds of upstream calls, each within its budget.
+_JOIN_WAIT = 20.0
+
+
+def _joined[T](key: str, compute: Callable[[], T]) -> T:
+    result, _ = _computing.do(key, compute, wait=_JOIN_WAIT)
     return result
 
 
@@ -519,30 +548,42 @@ def summary_panel(ref: ProfileRef, *, fresh: bool = False) -> ProfileSummary:
 
 # --- Warming the panels' upstream calls ----------------------------------------------------
 
-# The browser asks for the panels only after the page and its scripts have loaded (~80 ms
-# after the page arrives); the profile page starts their upstream calls as soon as it is sent
-# (and a look-up with one match before its redirect), so the panel requests join them (the
-# client's single flight) or find them cached. Off in tests that count upstream calls.
+# The browser asks for the header and the panels only after the page and its scripts have
+# loaded (~60 ms after the page arrives); the profile page starts their upstream calls and
+# their computation as soon as it is sent (and a look-up with one match before its redirect),
+# so the panel requests join them (the client's single flight for the calls, `_joined` for
+# the computations) or find them kept. Off in tests that count upstream calls.
 PREFETCH = True
 # How long a started warm-up stands for its customer (their answers are cached longer).
 WARMING_SECONDS = 5
 _prefetch_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pv-prefetch")
+# The share of the rate limit's burst that must be unused for a page to warm the panels of
+# someone not yet known to be a customer beside the header's read rather than after it.
+GUESS_HEADROOM = 0.5
 
 
 def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | None = None) -> None:
-    """Start, in the background, every upstream call the profile page's panels will make.
+    """Start, in the background, the header's read and every panel of the profile page.
 
-    ``zone``: the agent's time zone (the activity chart's days are theirs); by default the
-    current one.
+    Everything starts at once for someone known to be a customer (found within the hour), and
+    for anyone while the account's rate limit is mostly unused. Otherwise the header's `meta`
+    read goes first, and the panels follow only if it finds one customer: a helpdesk requester
+    often is not one, and a guess costs ten upstream calls that a busy account needs.
+
+    ``zone``: the agent's time zone (the activity chart's and the timeline's days are theirs);
+    by default the current one.
     """
-    if not PREFETCH:
+    if not PREFETCH or not settings.INTILERY_CACHE_TTL:
         return
     zone = zone or timezone.get_current_timezone()
     with timezone.override(zone):
         chart_key = _activity_key(ref)
+    known = _known_customer(ref)
     if _store.read(chart_key) is not None:
         # Drawn from this customer's answers within the TTL: they are cached, and warming
         # them again would only take CPU from the panel requests themselves.
+        if not known:
+            _prefetch_pool.submit(_check_customer, ref)
         return
     # A warm-up already under way (a look-up's, then its profile page's): the second would
     # find every call in flight but parse and compute every panel again.
@@ -550,17 +591,40 @@ def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | No
     marker = f"{chart_key}:warming:{filters.querystring()}"
     if not _store.add(marker, 1, WARMING_SECONDS):
         return
-    # The traits panel reads the same `meta` answer as the metadata panel: warming one
-    # warms both.
+    if known or client().rate_headroom() >= GUESS_HEADROOM:
+        if cached_header(ref) is None:
+            _prefetch_pool.submit(_warm, profile_header, ref, zone)
+        _warm_panels(ref, filters, zone)
+    else:
+        _prefetch_pool.submit(_check_then_warm, ref, filters, zone)
+
+
+def _known_customer(ref: ProfileRef) -> bool:
+    key = _result_key("customer", ref)
+    return _known_here.get(key, 0.0) > time.monotonic() or _store.read(key) == 1
+
+
+def _warm_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo) -> None:
+    # The traits and metadata panels read the header's `meta` answer: warming it warms them.
     jobs: list[Callable[[ProfileRef], object]] = [
         summary_panel,
-        meta_panel,
         activity_panel,
         viewed_not_bought_panel,
         lambda r: timeline_page(r, filters),
     ]
     for job in jobs:
         _prefetch_pool.submit(_warm, job, ref, zone)
+
+
+def _check_then_warm(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo) -> None:
+    try:
+        found = len(profile_header(ref))
+    except IntileryError:  # nobody, several, or a failure: the header reports it
+        found = 0
+    finally:
+        connections.close_all()
+    if found == 1:
+        _warm_panels(ref, filters, zone)
 
 
 def check_customer_soon(ref: ProfileRef) -> None:

@@ -10,6 +10,7 @@ through the viewer's one seam, `profileviewer.viewer.services.client`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -161,6 +162,10 @@ class StubClient:
         self.error = error
         self.results = {"meta": [SOMEONE], **results}
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        self.headroom = 1.0  # of the rate limit's burst: the account is quiet
+
+    def rate_headroom(self) -> float:
+        return self.headroom
 
     def called(self, name: str) -> int:
         return sum(1 for call in self.calls if call[0] == name)
@@ -211,8 +216,11 @@ class TrackedPool:
         return future
 
     def drain(self) -> None:
-        wait(self.futures, timeout=10)
-        assert all(future.done() for future in self.futures), "background work still running"
+        """Waits for everything given, including what that work gave in turn."""
+        deadline = time.monotonic() + 10
+        while not all(future.done() for future in list(self.futures)):
+            assert time.monotonic() < deadline, "background work still running"
+            wait(list(self.futures), timeout=0.05)
 
 
 @pytest.fixture

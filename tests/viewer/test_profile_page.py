@@ -66,6 +66,8 @@ def test_a_known_customers_page_shows_the_header_at_once(agent: Client, upstream
     assert '<h1 id="profile-name">Joe Bloggs</h1>' in html
     assert "<title>Joe Bloggs · Profile Viewer</title>" in html
     assert "/profile/header" not in html
+    # Six requests, one connection each: traits need not wait their turn.
+    assert 'hx-get="/profile/traits?ref=userId%3Aqrc-117322" hx-trigger="load"' in html
 
 
 def test_every_panel_loads_on_its_own_url_in_parallel_with_a_skeleton(
@@ -233,26 +235,147 @@ def test_a_known_customers_page_starts_its_panels_upstream_calls_itself(
     assert not any(call[0] == "traits" for call in stub.calls)
 
 
-def test_a_first_view_and_a_refresh_leave_the_panels_to_fetch_for_themselves(
+def _forget_header(ref: str = JOE) -> None:
+    """The header's answer expired; that the reference is one customer is still known."""
+    from profileviewer.viewer import services
+
+    cache.delete(services._result_key("header", ProfileRef.parse(ref)))
+
+
+def _recording(order: list[str], name: str, answer, *, delay: float = 0.0):
+    import time
+
+    def call(*args, **kwargs):
+        if name == "events":
+            order.append("events asked")
+        time.sleep(delay)
+        if name == "meta":
+            order.append("meta answered")
+        return answer(*args, **kwargs) if callable(answer) else answer
+
+    return call
+
+
+def test_a_busy_accounts_page_for_someone_new_warms_the_panels_once_the_header_finds_them(
     agent, stub_client, prefetch
 ) -> None:
-    # Their panels are asked for before the header's read could confirm a customer; each
-    # waits for that read, then fetches for itself: warming them too would be twice the work.
-    stub = stub_client(meta=[joe_meta()], events=_no_events)
+    # Nobody knows yet whether this is a customer (a helpdesk requester often is not) and the
+    # rate limit is mostly spent: the header's `meta` read goes first, and the panels' calls
+    # follow once it finds one.
+    order: list[str] = []
+    stub = stub_client(
+        meta=_recording(order, "meta", [joe_meta()], delay=0.1),
+        events=_recording(order, "events", _no_events),
+    )
+    stub.headroom = 0.3
     agent.get("/profile", {"ref": JOE})
     prefetch.drain()
-    assert [call[0] for call in stub.calls] == ["meta"]  # the customer check only
+    assert order[0] == "meta answered"
+    # The summary's four windows, the chart, viewed-not-bought and the timeline.
+    assert order.count("events asked") >= 4
+
+
+def test_a_quiet_accounts_page_for_someone_new_warms_everything_at_once(
+    agent, stub_client, prefetch
+) -> None:
+    # Most of the burst unused: a guess that proves wrong costs nothing anyone needs, and a
+    # right one saves the panels a round trip.
+    order: list[str] = []
+    stub_client(
+        meta=_recording(order, "meta", [joe_meta()], delay=0.2),
+        events=_recording(order, "events", _no_events),
+    )
+    agent.get("/profile", {"ref": JOE})
+    prefetch.drain()
+    assert "meta answered" in order and "events asked" in order
+    assert order.index("events asked") < order.index("meta answered")
+
+
+def test_a_wrong_guess_still_shows_no_customer_found_everywhere(agent, stub_client, prefetch):
+    stub = stub_client(NotFoundError("no such profile"))
+    agent.get("/profile", {"ref": JOE})
+    prefetch.drain()
+    asked = len(stub.calls)
+    assert "No customer found" in header_answer(agent).content.decode()
+    for url in PANEL_URLS:
+        html = agent.get(url + "ref=userId%3Aqrc-117322", **HTMX).content.decode()
+        assert "No customer found" in html
+    # What the warm-up found is kept for all of them.
+    assert [call[0] for call in stub.calls[asked:]] == []
+
+
+def test_a_known_customers_page_warms_the_header_and_the_panels_at_once(
+    agent, stub_client, prefetch
+) -> None:
+    # Found earlier, their answers since expired: the panels' calls start beside the header's
+    # read rather than one round trip after it.
+    order: list[str] = []
+    stub_client(meta=[joe_meta()], events=_no_events)
+    header_answer(agent)
+    _forget_header()
+    stub = stub_client(
+        meta=_recording(order, "meta", [joe_meta()], delay=0.2),
+        events=_recording(order, "events", _no_events),
+    )
+    stub.headroom = 0.0  # however busy the account
+    page = agent.get("/profile", {"ref": JOE}).content.decode()
+    assert 'id="profile-header"' in page  # the header is loading, not kept
+    prefetch.drain()
+    assert "meta answered" in order and "events asked" in order
+    assert order.index("events asked") < order.index("meta answered")
+
+
+def test_a_refresh_leaves_the_panels_to_fetch_for_themselves(agent, stub_client, prefetch) -> None:
+    # Its panels bypass the cache, so a warm-up would only be a second copy of their work.
+    stub = stub_client(meta=[joe_meta()], events=_no_events)
+    header_answer(agent)
+    before = len(stub.calls)
     agent.get("/profile", {"ref": JOE, "fresh": "1"})
     prefetch.drain()
-    assert [call[0] for call in stub.calls] == ["meta"]  # the customer is known
+    assert stub.calls[before:] == []  # the customer is known: not even the check
+
+
+def test_a_panel_asked_for_during_its_warm_up_waits_for_it_instead_of_doing_it_again(
+    agent, stub_client, prefetch, monkeypatch
+) -> None:
+    import time
+
+    from profileviewer.viewer import chart
+    from profileviewer.viewer.filters import PAGE_SIZE
+
+    drawn = []
+    draw = chart.activity_chart
+    monkeypatch.setattr(chart, "activity_chart", lambda *a, **k: drawn.append(1) or draw(*a, **k))
+
+    def slow_events(*args, **kwargs):
+        # The panels are asked for while the warm-up waits for its answers: the timeline's
+        # first, then the chart's, which come later.
+        time.sleep(0.4 if kwargs["size"] == PAGE_SIZE else 0.9)
+        return _no_events(*args, **kwargs)
+
+    stub = stub_client(meta=[joe_meta()], events=_no_events)
+    header_answer(agent)
+    _forget_header()
+    stub.results["events"] = slow_events
+    agent.get("/profile", {"ref": JOE})
+    timeline = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    activity = agent.get("/profile/activity", {"ref": JOE}, **HTMX).content.decode()
+    assert "panel-error" not in activity + timeline
+    assert "No events recorded" in timeline
+    prefetch.drain()
+    assert drawn == [1]  # the chart was drawn once, by the warm-up
+    timeline_calls = [call for call in stub.calls if call[2].get("size") == PAGE_SIZE]
+    assert len(timeline_calls) == 1
 
 
 def test_a_first_view_starts_the_customer_check_before_the_browser_asks(
     agent, stub_client, prefetch
 ) -> None:
     # The header and the panels wait for one `meta` read: it starts once the page is sent,
-    # not ~50 ms later when the browser has loaded the page and asks for them.
+    # not ~50 ms later when the browser has loaded the page and asks for them. With the rate
+    # limit mostly spent, nothing else starts before it answers.
     stub = stub_client(NotFoundError("no such profile"))
+    stub.headroom = 0.3
     agent.get("/profile", {"ref": JOE})
     prefetch.drain()
     assert [call[0] for call in stub.calls] == ["meta"]
@@ -339,7 +462,8 @@ def test_a_look_up_then_its_profile_page_warm_the_panels_once(agent, stub_client
     assert agent.get("/lookup", {"q": "qrc-117322"}).status_code == 302
     assert agent.get("/profile", {"ref": JOE}).status_code == 200
     time.sleep(0.5)
-    assert len(jobs) == 5  # one warm-up of the six panels (traits and metadata share one), not two
+    # One warm-up of the panels, not two; traits and metadata read the look-up's `meta` answer.
+    assert len(jobs) == 4
 
 
 def test_the_warm_up_draws_the_activity_chart_in_the_agents_time_zone(agent, upstream, monkeypatch):
