@@ -135,7 +135,9 @@ def profile_traits(ref: ProfileRef, *, fresh: bool = False) -> list[Traits]:
         return client().traits(ref, fresh=fresh)
 
 
-def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeader]:
+def profile_header(
+    ref: ProfileRef, *, fresh: bool = False, recheck: bool = False
+) -> list[ProfileHeader]:
     """One header per matching profile (an email may match several).
 
     Read from `meta` (the traits plus the profile's metadata, PAPI-18) rather than `traits`:
@@ -143,10 +145,11 @@ def profile_header(ref: ProfileRef, *, fresh: bool = False) -> list[ProfileHeade
     a look-up is already cached, and a first view costs one upstream call fewer.
 
     Kept (``cached_header``), with how many customers the reference matches
-    (``require_customer``).
+    (``require_customer``). Someone found to be nobody a moment ago (by the page's warm-up) is
+    not asked about again, unless ``fresh`` or ``recheck`` (which still shares the read).
     """
-    if not fresh and settings.INTILERY_CACHE_TTL and _store.read(_result_key("customer", ref)) == 0:
-        raise NotFoundError(code="not_found")  # found to be nobody a moment ago (the warm-up)
+    if not (fresh or recheck) and customers_matched(ref) == 0:
+        raise NotFoundError(code="not_found")
     try:
         headers = headers_for(ref, profile_traits(ref, fresh=fresh))
     except NotFoundError:
@@ -193,10 +196,10 @@ def require_customer(ref: ProfileRef, *, fresh: bool = False) -> None:
     key = _result_key("customer", ref)
     if _known_here.get(key, 0.0) > time.monotonic():
         return
-    kept = _store.read(key)
+    kept = customers_matched(ref)
     if kept is None or (kept == 0 and fresh):
         try:
-            kept = len(profile_header(ref, fresh=kept == 0))
+            kept = len(profile_header(ref, recheck=kept == 0))
         except NotFoundError:
             raise
         except IntileryError:
@@ -206,6 +209,18 @@ def require_customer(ref: ProfileRef, *, fresh: bool = False) -> None:
     if kept > 1:
         raise ProfileRefError(SEVERAL)
     _remember_here(key)
+
+
+def customers_matched(ref: ProfileRef) -> int | None:
+    """How many customers ``ref`` matched when last read (kept an hour if some, a few
+    seconds if none), or None when nothing is kept."""
+    if not settings.INTILERY_CACHE_TTL:
+        return None
+    key = _result_key("customer", ref)
+    if _known_here.get(key, 0.0) > time.monotonic():
+        return 1
+    kept = _store.read(key)
+    return kept if isinstance(kept, int) else None
 
 
 # Customers this process found, so a panel request need not even ask the shared cache (a
@@ -556,52 +571,73 @@ def summary_panel(ref: ProfileRef, *, fresh: bool = False) -> ProfileSummary:
 PREFETCH = True
 # How long a started warm-up stands for its customer (their answers are cached longer).
 WARMING_SECONDS = 5
-_prefetch_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="pv-prefetch")
+# About five jobs a page, mostly waiting on the upstream: room for a few pages at once.
+_prefetch_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="pv-prefetch")
 # The share of the rate limit's burst that must be unused for a page to warm the panels of
 # someone not yet known to be a customer beside the header's read rather than after it.
 GUESS_HEADROOM = 0.5
+
+
+def after_profile_page(
+    ref: ProfileRef,
+    filters: TimelineFilters | None,
+    zone: tzinfo,
+    *,
+    fresh: bool,
+    header_kept: bool,
+) -> None:
+    """What a profile page starts once it is sent. ``filters``: None when the page's timeline
+    filters are invalid (its timeline loads nothing)."""
+    if fresh or filters is None:
+        # The refresh button's panels bypass anything warmed: only the customer check, which
+        # the header and the panels join, starts.
+        if not header_kept:
+            check_customer_soon(ref)
+        return
+    prefetch_panels(ref, filters, zone)
 
 
 def prefetch_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo | None = None) -> None:
     """Start, in the background, the header's read and every panel of the profile page.
 
     Everything starts at once for someone known to be a customer (found within the hour), and
-    for anyone while the account's rate limit is mostly unused. Otherwise the header's `meta`
-    read goes first, and the panels follow only if it finds one customer: a helpdesk requester
-    often is not one, and a guess costs ten upstream calls that a busy account needs.
+    for someone unknown while the account's rate limit is mostly unused. Otherwise the
+    header's `meta` read goes first, and the panels follow only if it finds one customer: a
+    helpdesk requester often is not one, and a wrong guess costs ten upstream calls that a busy
+    account needs. Nobody (found a moment ago) and an email several profiles share (the page
+    lists them) start nothing.
 
     ``zone``: the agent's time zone (the activity chart's and the timeline's days are theirs);
     by default the current one.
     """
     if not PREFETCH or not settings.INTILERY_CACHE_TTL:
         return
+    matched = customers_matched(ref)
+    if matched is not None and matched != 1:
+        return
     zone = zone or timezone.get_current_timezone()
     with timezone.override(zone):
         chart_key = _activity_key(ref)
-    known = _known_customer(ref)
     if _store.read(chart_key) is not None:
         # Drawn from this customer's answers within the TTL: they are cached, and warming
         # them again would only take CPU from the panel requests themselves.
-        if not known:
-            _prefetch_pool.submit(_check_customer, ref)
+        if matched is None:
+            check_customer_soon(ref)
         return
     # A warm-up already under way (a look-up's, then its profile page's): the second would
-    # find every call in flight but parse and compute every panel again.
-    # On a cache outage, the panels fetch for themselves.
+    # find every call in flight but parse and compute every panel again. On a cache outage
+    # the panels fetch for themselves, after the customer check.
     marker = f"{chart_key}:warming:{filters.querystring()}"
     if not _store.add(marker, 1, WARMING_SECONDS):
+        if matched is None:
+            check_customer_soon(ref)
         return
-    if known or client().rate_headroom() >= GUESS_HEADROOM:
+    if matched == 1 or client().rate_headroom() >= GUESS_HEADROOM:
         if cached_header(ref) is None:
             _prefetch_pool.submit(_warm, profile_header, ref, zone)
         _warm_panels(ref, filters, zone)
     else:
         _prefetch_pool.submit(_check_then_warm, ref, filters, zone)
-
-
-def _known_customer(ref: ProfileRef) -> bool:
-    key = _result_key("customer", ref)
-    return _known_here.get(key, 0.0) > time.monotonic() or _store.read(key) == 1
 
 
 def _warm_panels(ref: ProfileRef, filters: TimelineFilters, zone: tzinfo) -> None:
@@ -648,7 +684,9 @@ def _warm(job: Callable[[ProfileRef], object], ref: ProfileRef, zone: tzinfo) ->
     try:
         with timezone.override(zone):
             job(ref)
-    except Exception:  # the panel's own request reports any failure to the agent
+    except IntileryError:  # the panel's own request reports it to the agent
         logger.debug("prefetch of a panel failed", exc_info=False)
+    except Exception:  # a bug: its panel request, which waited for it, says only "failed"
+        logger.exception("prefetch of a panel failed unexpectedly")
     finally:
         connections.close_all()  # this thread's, if a call touched the database

@@ -157,20 +157,17 @@ def profile(request: HttpRequest) -> HttpResponse:
         template += "#profile-body"
     response = render(request, template, context)
     # Work that starts once the page is sent (when the server closes the response), so its
-    # threads do not hold up the page, which the browser needs first: the header's read and
-    # the panels (services.prefetch_panels), which the browser asks for ~60 ms later.
-    if _fresh(request) or result.errors:
-        # The refresh button's panels bypass anything warmed, and a page with bad timeline
-        # filters is left to its panels: only the customer check, which they join, starts.
-        if headers is None:
-            response._resource_closers.append(  # type: ignore[attr-defined]
-                partial(services.check_customer_soon, ref)
-            )
-    else:
-        zone = timezone.get_current_timezone()
-        response._resource_closers.append(  # type: ignore[attr-defined]
-            partial(services.prefetch_panels, ref, result.filters, zone)
+    # threads do not hold up the page, which the browser needs first.
+    response._resource_closers.append(  # type: ignore[attr-defined]
+        partial(
+            services.after_profile_page,
+            ref,
+            None if result.errors else result.filters,
+            timezone.get_current_timezone(),
+            fresh=_fresh(request),
+            header_kept=headers is not None,
         )
+    )
     return response
 
 

@@ -296,6 +296,9 @@ def test_a_wrong_guess_still_shows_no_customer_found_everywhere(agent, stub_clie
     agent.get("/profile", {"ref": JOE})
     prefetch.drain()
     asked = len(stub.calls)
+    # The header's read and the panels' first calls (the summary's five reads, the chart's
+    # three pages, viewed-not-bought's two, the timeline's one), each answered "not found".
+    assert stub.called("events") >= 4 and asked <= 11
     assert "No customer found" in header_answer(agent).content.decode()
     for url in PANEL_URLS:
         html = agent.get(url + "ref=userId%3Aqrc-117322", **HTMX).content.decode()
@@ -323,6 +326,27 @@ def test_a_known_customers_page_warms_the_header_and_the_panels_at_once(
     prefetch.drain()
     assert "meta answered" in order and "events asked" in order
     assert order.index("events asked") < order.index("meta answered")
+
+
+def test_pages_for_nobody_or_for_an_email_several_share_start_nothing(
+    agent, stub_client, prefetch
+) -> None:
+    # Known a moment ago to match nobody, or an hour ago to match several (the page lists
+    # them): however quiet the account, no panel is worth a guess.
+    stub = stub_client(NotFoundError("no such profile"))
+    assert "No customer found" in header_answer(agent).content.decode()
+    before = len(stub.calls)
+    agent.get("/profile", {"ref": JOE})
+    prefetch.drain()
+    assert stub.calls[before:] == []
+    two = "email:sam.taylor@example.com"
+    stub = stub_client(meta=[joe_meta(), joe_meta()], events=_no_events)
+    header_answer(agent, two)
+    _forget_header(two)
+    before = len(stub.calls)
+    agent.get("/profile", {"ref": two})
+    prefetch.drain()
+    assert stub.calls[before:] == []
 
 
 def test_a_refresh_leaves_the_panels_to_fetch_for_themselves(agent, stub_client, prefetch) -> None:
