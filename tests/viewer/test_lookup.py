@@ -118,13 +118,11 @@ def test_an_upstream_outage_during_look_up_keeps_the_search_box(agent, stub_clie
 
 
 def test_a_single_match_starts_its_profiles_panels_before_the_redirect_is_followed(
-    agent, stub_client, monkeypatch
+    agent, stub_client, prefetch
 ) -> None:
     from profileviewer.client import Meta
-    from profileviewer.viewer import services
     from tests.viewer.test_profile_page import _called, _no_events
 
-    monkeypatch.setattr(services, "PREFETCH", True)
     joe = Meta.from_json({"id": "4c90b9cf", "externalId": "qrc-117322", "firstName": "Joe"})
     stub = stub_client(meta=[joe], events=_no_events)
     response = agent.get("/lookup", {"q": "qrc-117322"})
@@ -133,15 +131,11 @@ def test_a_single_match_starts_its_profiles_panels_before_the_redirect_is_follow
     assert _called(stub, "events", 2)
 
 
-def test_a_list_of_matches_starts_nothing_else(agent, upstream, monkeypatch) -> None:
-    import time
-
+def test_a_list_of_matches_starts_nothing_else(agent, upstream, prefetch) -> None:
     from profileviewer.client import get_client
-    from profileviewer.viewer import services
 
-    monkeypatch.setattr(services, "PREFETCH", True)
     calls = get_client().stats()["calls"]
     response = agent.get("/lookup", {"q": "sam.taylor@example.com"})
     assert response.status_code == 200
-    time.sleep(0.3)
+    prefetch.drain()
     assert get_client().stats()["calls"] == calls + 1  # the look-up's own

@@ -222,13 +222,10 @@ def _called(stub, name: str, count: int) -> bool:
 
 
 def test_a_known_customers_page_starts_its_panels_upstream_calls_itself(
-    agent, stub_client, monkeypatch
+    agent, stub_client, prefetch
 ) -> None:
-    from profileviewer.viewer import services
-
     stub = stub_client(meta=[joe_meta()], events=_no_events)
     header_answer(agent)  # the customer is known
-    monkeypatch.setattr(services, "PREFETCH", True)
     response = agent.get("/profile", {"ref": JOE})
     assert response.status_code == 200
     assert _called(stub, "events", 2)  # at least the timeline's and the activity chart's
@@ -292,13 +289,19 @@ def test_a_quiet_accounts_page_for_someone_new_warms_everything_at_once(
 
 
 def test_a_wrong_guess_still_shows_no_customer_found_everywhere(agent, stub_client, prefetch):
+    import time
+
     stub = stub_client(NotFoundError("no such profile"))
     agent.get("/profile", {"ref": JOE})
     prefetch.drain()
-    asked = len(stub.calls)
+    # A panel that failed on its first read leaves its side-by-side reads to finish.
+    asked = -1
+    while asked != len(stub.calls):
+        asked = len(stub.calls)
+        time.sleep(0.2)
     # The header's read and the panels' first calls (the summary's five reads, the chart's
     # three pages, viewed-not-bought's two, the timeline's one), each answered "not found".
-    assert stub.called("events") >= 4 and asked <= 11
+    assert stub.called("events") >= 4 and asked <= 12
     assert "No customer found" in header_answer(agent).content.decode()
     for url in PANEL_URLS:
         html = agent.get(url + "ref=userId%3Aqrc-117322", **HTMX).content.decode()
@@ -468,7 +471,9 @@ def test_malformed_metadata_still_shows_the_header_and_the_traits(agent, stub_cl
     assert "panel-error" in meta  # only the panel that needs the metadata says so
 
 
-def test_a_look_up_then_its_profile_page_warm_the_panels_once(agent, stub_client, monkeypatch):
+def test_a_look_up_then_its_profile_page_warm_the_panels_once(
+    agent, stub_client, monkeypatch, prefetch
+):
     import time
 
     from profileviewer.viewer import services
@@ -481,22 +486,20 @@ def test_a_look_up_then_its_profile_page_warm_the_panels_once(agent, stub_client
     jobs = []
     warm = services._warm
     monkeypatch.setattr(services, "_warm", lambda job, *a: (jobs.append(job), warm(job, *a)))
-    monkeypatch.setattr(services, "PREFETCH", True)
     stub_client(meta=[joe_meta()], events=slow_events)
     assert agent.get("/lookup", {"q": "qrc-117322"}).status_code == 302
     assert agent.get("/profile", {"ref": JOE}).status_code == 200
-    time.sleep(0.5)
+    prefetch.drain()
     # One warm-up of the panels, not two; traits and metadata read the look-up's `meta` answer.
     assert len(jobs) == 4
 
 
-def test_the_warm_up_draws_the_activity_chart_in_the_agents_time_zone(agent, upstream, monkeypatch):
+def test_the_warm_up_draws_the_activity_chart_in_the_agents_time_zone(agent, upstream, prefetch):
     import time
 
     from profileviewer.client import get_client
     from profileviewer.viewer import services
 
-    monkeypatch.setattr(services, "PREFETCH", True)
     agent.cookies["pv_tz"] = "Asia/Tokyo"
     header_answer(agent)  # the customer is known: their page is warmed
     assert agent.get("/profile", {"ref": JOE}).status_code == 200
