@@ -29,9 +29,11 @@ from profileviewer.client.types import (
     Event,
     EventPage,
     EventQuery,
+    EventStamp,
     ExternalId,
     Meta,
     ProfileListPage,
+    StampPage,
     Traits,
 )
 
@@ -45,6 +47,7 @@ __all__ = [
     "Event",
     "EventPage",
     "EventQuery",
+    "EventStamp",
     "ExternalId",
     "IdType",
     "IntileryError",
@@ -61,6 +64,7 @@ __all__ = [
     "RedisTokenBucket",
     "RetryPolicy",
     "SingleFlight",
+    "StampPage",
     "TokenBucket",
     "Traits",
     "UnavailableError",

@@ -26,7 +26,6 @@ from django.core.cache import BaseCache, caches
 from django.core.signals import setting_changed
 
 from profileviewer.client.errors import IntileryError, UnavailableError
-from profileviewer.client.transport import parse_json
 
 logger = logging.getLogger("profileviewer.client")
 
@@ -80,19 +79,13 @@ class ResponseCache:
         return self._cache if self._cache is not None else default_cache()
 
     def get(self, key: str) -> Any:
-        """The parsed answer kept under ``key``, or ``MISSING``."""
+        """The bytes of the answer kept under ``key``, or ``MISSING``; the caller reads them."""
         try:
             content = self.backend.get(key, MISSING)
         except Exception as exc:  # a cache outage must not fail the call: fetch instead
             logger.warning("Client cache read failed (%s)", type(exc).__name__)
             return MISSING
-        if not isinstance(content, bytes):
-            return MISSING
-        try:
-            return parse_json(content)
-        except (ValueError, RecursionError):  # only answers that parsed were kept
-            logger.warning("Client cache held an unreadable answer under %s", key)
-            return MISSING
+        return content if isinstance(content, bytes) else MISSING
 
     def set(self, key: str, content: bytes, ttl: int) -> None:
         """Keep an answer as the bytes the API sent: storing them costs nothing, where

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 import requests
@@ -39,7 +39,14 @@ from profileviewer.client.metrics import counters
 from profileviewer.client.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket, acquire
 from profileviewer.client.refs import ProfileRef
 from profileviewer.client.retry import RetryPolicy
-from profileviewer.client.transport import Answer, environment_settings, new_session, send_get
+from profileviewer.client.transport import (
+    Answer,
+    UnreadableAnswer,
+    environment_settings,
+    new_session,
+    read_json,
+    send_get,
+)
 from profileviewer.client.types import (
     EVENT_WINDOW,
     MAX_PAGE_SIZE,
@@ -49,9 +56,11 @@ from profileviewer.client.types import (
     ExternalId,
     Meta,
     ProfileListPage,
+    StampPage,
     Traits,
     as_utc,
     data_list,
+    read_stamp_page,
     scroll_id_of,
 )
 
@@ -225,7 +234,7 @@ class ProfilesClient:
         return self._get(
             f"/profiles/{ref.path_segment()}/traits",
             None,
-            lambda body: [Traits.from_json(item) for item in _profiles(body, ref)],
+            _from_json(lambda body: [Traits.from_json(item) for item in _profiles(body, ref)]),
             cacheable=True,
             fresh=fresh,
         )
@@ -236,7 +245,7 @@ class ProfilesClient:
         return self._get(
             f"/profiles/{ref.path_segment()}/meta",
             None,
-            lambda body: [Meta.from_json(item) for item in _profiles(body, ref)],
+            _from_json(lambda body: [Meta.from_json(item) for item in _profiles(body, ref)]),
             cacheable=True,
             fresh=fresh,
         )
@@ -252,16 +261,55 @@ class ProfilesClient:
         fresh: bool = False,
     ) -> EventPage:
         """One page of events (PAPI-11..13, 16)."""
-        _check_paging(offset, size, window=True)
-        _check_query(query)
-        params = {**query.params(), "from": str(offset), "size": str(size)}
 
         def parse(body: Any) -> EventPage:
             events = tuple(Event.from_json(item) for item in data_list(body, what="events"))
             return EventPage(events=events, offset=offset, size=size, scroll_id=scroll_id_of(body))
 
+        return self._events_page(ref, query, offset, size, _from_json(parse), fresh, "json")
+
+    @_public
+    def event_stamps(
+        self,
+        ref: ProfileRef,
+        query: EventQuery = EventQuery(),  # noqa: B008
+        *,
+        offset: int = 0,
+        size: int = MAX_PAGE_SIZE,
+        fresh: bool = False,
+    ) -> StampPage:
+        """One page of events as ``events`` fetches it (the same request, the same cached
+        answer), read as each event's action and time only: for counting hundreds of
+        events, where reading each one whole was most of the work."""
+        return self._events_page(
+            ref,
+            query,
+            offset,
+            size,
+            lambda content: read_stamp_page(content, offset=offset, size=size),
+            fresh,
+            "stamps",
+        )
+
+    def _events_page[R](
+        self,
+        ref: ProfileRef,
+        query: EventQuery,
+        offset: int,
+        size: int,
+        read: Callable[[bytes], R],
+        fresh: bool,
+        reading: str,
+    ) -> R:
+        _check_paging(offset, size, window=True)
+        _check_query(query)
         return self._get(
-            f"/profiles/{ref.path_segment()}/events", params, parse, cacheable=True, fresh=fresh
+            f"/profiles/{ref.path_segment()}/events",
+            {**query.params(), "from": str(offset), "size": str(size)},
+            read,
+            cacheable=True,
+            fresh=fresh,
+            reading=reading,
         )
 
     def iter_events(
@@ -288,9 +336,11 @@ class ProfilesClient:
             page: list[ExternalId] = self._get(
                 f"/profiles/{ref.path_segment()}/external_ids",
                 {"from": str(offset), "size": str(MAX_PAGE_SIZE)},
-                lambda body: [
-                    ExternalId.from_json(item) for item in data_list(body, what="external ids")
-                ],
+                _from_json(
+                    lambda body: [
+                        ExternalId.from_json(item) for item in data_list(body, what="external ids")
+                    ]
+                ),
                 cacheable=True,
                 fresh=fresh,
             )
@@ -313,7 +363,7 @@ class ProfilesClient:
             profiles = tuple(Traits.from_json(item) for item in data_list(body, what="profiles"))
             return ProfileListPage(profiles=profiles, scroll_id=scroll_id_of(body))
 
-        return self._get("/profiles", params, parse, cacheable=False, fresh=True)
+        return self._get("/profiles", params, _from_json(parse), cacheable=False, fresh=True)
 
     def iter_profiles(
         self, *, start_scroll_id: str | None = None
@@ -351,32 +401,46 @@ class ProfilesClient:
         self,
         path: str,
         params: dict[str, str] | None,
-        parse: Callable[[Any], R],
+        read: Callable[[bytes], R],
         *,
         cacheable: bool,
         fresh: bool,
+        reading: str = "json",
     ) -> R:
+        """``read`` turns an answer's bytes into the result (``_from_json(parse)``, or a faster
+        reader of the bytes themselves); ``reading`` names it, since calls sharing an answer
+        (its cache key) share an in-flight call only when they read it the same way."""
         deadline = time.monotonic() + self.config.call_budget
         url = self._prefix + path
         cacheable = cacheable and self.config.cache_ttl > 0
         if not cacheable:
-            answer = self._fetch(url, params, deadline)
-            return _parsed(parse, answer.body, answer.request_id)
+            return _read(read, self._fetch(url, params, deadline))
         key = cache_key(url, params)
         if fresh:
             # Bypasses the cache (and others' in-flight calls) but refreshes it.
-            return self._fetch_parse_store(key, url, params, parse, deadline)
-        cached = self._cache.get(key)
+            return self._fetch_read_store(key, url, params, read, deadline)
+        cached = self._read_kept(read, key, self._cache.get(key))
         if cached is not MISSING:
-            counters.incr("cache_hits")
-            return parse(cached)
+            return cast(R, cached)
         result, shared = _single_flight.do(
-            key,
-            lambda: self._fetch_across_processes(key, url, params, parse, deadline),
+            f"{key}|{reading}",
+            lambda: self._fetch_across_processes(key, url, params, read, deadline),
             wait=deadline - time.monotonic(),
         )
         if shared:
             counters.incr("coalesced")
+        return result
+
+    def _read_kept[R](self, read: Callable[[bytes], R], key: str, content: Any) -> R | Any:
+        """A kept answer read, or ``MISSING`` (nothing kept, or bytes that no longer read)."""
+        if content is MISSING:
+            return MISSING
+        try:
+            result = read(content)
+        except UnreadableAnswer:  # only answers that read were kept
+            logger.warning("Client cache held an unreadable answer under %s", key)
+            return MISSING
+        counters.incr("cache_hits")
         return result
 
     def _fetch_across_processes[R](
@@ -384,41 +448,39 @@ class ProfilesClient:
         key: str,
         url: str,
         params: dict[str, str] | None,
-        parse: Callable[[Any], R],
+        read: Callable[[bytes], R],
         deadline: float,
     ) -> R:
         if self._lock is None:
-            return self._fetch_parse_store(key, url, params, parse, deadline)
+            return self._fetch_read_store(key, url, params, read, deadline)
         token = self._lock.acquire(key)
         if token is None:
             remaining = deadline - time.monotonic()
             until = time.monotonic() + min(CROSS_PROCESS_WAIT, remaining / 2)
-            cached = wait_for_cache(self._cache, key, until=until)
+            cached = self._read_kept(read, key, wait_for_cache(self._cache, key, until=until))
             if cached is not MISSING:
-                counters.incr("cache_hits")
-                return parse(cached)
-            return self._fetch_parse_store(key, url, params, parse, deadline)
+                return cast(R, cached)
+            return self._fetch_read_store(key, url, params, read, deadline)
         try:
             # Another process may have filled the cache between our miss and our lock.
-            cached = self._cache.get(key)
+            cached = self._read_kept(read, key, self._cache.get(key))
             if cached is not MISSING:
-                counters.incr("cache_hits")
-                return parse(cached)
-            return self._fetch_parse_store(key, url, params, parse, deadline)
+                return cast(R, cached)
+            return self._fetch_read_store(key, url, params, read, deadline)
         finally:
             self._lock.release(key, token)
 
-    def _fetch_parse_store[R](
+    def _fetch_read_store[R](
         self,
         key: str,
         url: str,
         params: dict[str, str] | None,
-        parse: Callable[[Any], R],
+        read: Callable[[bytes], R],
         deadline: float,
     ) -> R:
         answer = self._fetch(url, params, deadline)
-        # Only a body that parses is worth caching.
-        result = _parsed(parse, answer.body, answer.request_id)
+        # Only an answer that reads is worth caching.
+        result = _read(read, answer)
         self._cache.set(key, answer.content, self.config.cache_ttl)
         return result
 
@@ -467,12 +529,20 @@ class ProfilesClient:
                 attempt += 1
 
 
-def _parsed[R](parse: Callable[[Any], R], body: Any, request_id: str | None) -> R:
-    """``parse(body)``, with the upstream request id on a shape error (for support)."""
+def _from_json[R](parse: Callable[[Any], R]) -> Callable[[bytes], R]:
+    """A reader of an answer's bytes: read as JSON, then ``parse``d."""
+    return lambda content: parse(read_json(content))
+
+
+def _read[R](read: Callable[[bytes], R], answer: Answer) -> R:
+    """``read(answer.content)``, with the upstream request id on a shape error (for support),
+    and the status too when the body is not JSON at all."""
     try:
-        return parse(body)
+        return read(answer.content)
     except ProtocolError as error:
-        error.request_id = error.request_id or request_id
+        error.request_id = error.request_id or answer.request_id
+        if isinstance(error, UnreadableAnswer):
+            error.http_status = error.http_status or answer.status
         raise
 
 

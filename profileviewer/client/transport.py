@@ -191,10 +191,14 @@ def _read_capped(
 
 
 class Answer(NamedTuple):
-    """A successful GET: the parsed body, the bytes it was read from, the request id."""
+    """A successful GET: the bytes of its JSON body, its status and the upstream request id.
 
-    body: Any
+    The body is read by whoever asked (``read_json``, or a faster reader of the bytes
+    themselves), once: the same bytes are what the cache keeps.
+    """
+
     content: bytes
+    status: int
     request_id: str | None
 
 
@@ -263,7 +267,7 @@ def send_get(
             ) from None
         finally:
             response.close()
-        body = _checked_body(response, content, token=token, request_id=request_id)
+        _check_answer(response, content, token=token, request_id=request_id)
     except IntileryError as error:
         elapsed_ms = (time.perf_counter() - started) * 1000
         if isinstance(error, AuthenticationError):
@@ -287,7 +291,7 @@ def send_get(
     logger.debug(
         "GET %s %s %.1fms req=%s", path, status, (time.perf_counter() - started) * 1000, request_id
     )
-    return Answer(body, content, request_id)
+    return Answer(content, status, request_id)
 
 
 def parse_json(content: bytes) -> Any:
@@ -304,9 +308,10 @@ def parse_json(content: bytes) -> Any:
         return json.loads(content)
 
 
-def _checked_body(
+def _check_answer(
     response: requests.Response, content: bytes, *, token: str, request_id: str | None
-) -> Any:
+) -> None:
+    """Raise the error a non-2xx answer, a redirect or a body that is not JSON stands for."""
     status = response.status_code
     if 300 <= status < 400:
         raise ProtocolError(
@@ -328,11 +333,15 @@ def _checked_body(
             http_status=status,
             request_id=request_id,
         )
+
+
+class UnreadableAnswer(ProtocolError):
+    """A 2xx answer whose body is not JSON that can be read."""
+
+
+def read_json(content: bytes) -> Any:
+    """An answer's body as JSON (``parse_json``), or ``UnreadableAnswer``."""
     try:
         return parse_json(content)
     except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
-        raise ProtocolError(
-            "The Profiles API sent JSON that could not be read.",
-            http_status=status,
-            request_id=request_id,
-        ) from None
+        raise UnreadableAnswer("The Profiles API sent JSON that could not be read.") from None

@@ -54,7 +54,7 @@ def test_reads_from_new_threads_share_the_process_cache_and_see_its_writes() -> 
             thread.start()
         for thread in threads:
             thread.join()
-        assert values == ["v"] * 8
+        assert values == [b'"v"'] * 8
         assert set(backends) == {id(default_cache())}
         default_cache().delete("k")
 

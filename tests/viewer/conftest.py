@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from profileviewer.client import IntileryError, Meta
+from profileviewer.client import EventStamp, IntileryError, Meta, StampPage
 from profileviewer.client.client import reset_client_state
 from profileviewer.sandbox.models import Profile
 from profileviewer.sandbox.store import NewEvent, add_events, create_profile
@@ -185,6 +185,12 @@ class StubClient:
 
     def events(self, *args: Any, **kwargs: Any) -> Any:
         return self._answer("events", *args, **kwargs)
+
+    def event_stamps(self, *args: Any, **kwargs: Any) -> Any:
+        """The `events` answer (counted as an events call: the same request), as stamps."""
+        page = self._answer("events", *args, **kwargs)
+        stamps = tuple(EventStamp(event.action, event.event_time) for event in page.events)
+        return StampPage(stamps, page.offset, page.size)
 
 
 @dataclass

@@ -1,0 +1,158 @@
+"""`event_stamps`: an events page read as each event's action and time only (the activity
+chart counts hundreds of events by day and action). It must ask what `events` asks, share
+its cached answer, and read every answer as `events` reads those two fields: same stamps,
+or the same ProtocolError."""
+
+import json
+import threading
+
+import pytest
+
+from profileviewer.client import (
+    EventQuery,
+    EventStamp,
+    ProfileRef,
+    ProtocolError,
+    StampPage,
+)
+from profileviewer.client.transport import read_json
+from profileviewer.client.types import Event, data_list, read_stamp_page, scroll_id_of
+from tests.client.conftest import ok, slow
+
+REF = ProfileRef("userId", "qrc-117322")
+
+
+def event(n, **fields):
+    return {
+        "id": "p-1",
+        "eventId": f"e{n}",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "eventAction": "page_viewed",
+        "rawData": {"event": "Page Viewed", "properties": {"n": n}},
+        **fields,
+    }
+
+
+# Events as the contract allows them (PAPI-13, PAPI-16, PAPI-17): times with an offset, with
+# no zone (UTC) and with fractions; an action missing or null; extra fields of any kind.
+VARIED = [
+    event(1),
+    event(2, eventTime="2026-03-29T01:30:00+02:00", eventAction="order_completed"),
+    event(3, eventTime="2026-01-01T10:00:00", eventAction=None),
+    event(4, eventTime="2026-01-01T10:00:00.123456Z", extra={"deep": [1, 2.5, None, True]}),
+    {key: value for key, value in event(5).items() if key != "eventAction"},
+    event(6, eventAction="Custom Thing", rawData=None),
+]
+
+
+def stamps_as_events_reads_them(content: bytes) -> list[EventStamp]:
+    """What the activity chart counted before: each event read whole, then its two fields."""
+    body = read_json(content)
+    events = [Event.from_json(item) for item in data_list(body, what="events")]
+    scroll_id_of(body)
+    return [EventStamp(e.action, e.event_time) for e in events]
+
+
+def test_stamps_are_each_events_action_and_time(hostile, client_for):  # PAPI-16, PAPI-17
+    hostile.will(ok({"data": VARIED, "scrollId": "s-1"}))
+    client = client_for()
+    page = client.event_stamps(REF, offset=0, size=100)
+    events = client.events(REF, offset=0, size=100, fresh=True)
+    assert list(page.stamps) == [EventStamp(e.action, e.event_time) for e in events.events]
+    assert [s.action for s in page.stamps][:3] == ["page_viewed", "order_completed", ""]
+    assert page.stamps[1].event_time.isoformat() == "2026-03-28T23:30:00+00:00"  # PAPI-13
+
+
+def test_stamps_ask_what_events_asks_and_share_its_cached_answer(hostile, client_for):
+    hostile.will(ok({"data": [event(1), event(2)]}))
+    client = client_for()
+    query = EventQuery(include="page_viewed", sort="asc")  # PAPI-13
+    client.events(REF, query, offset=100, size=50)
+    stamps = client.event_stamps(REF, query, offset=100, size=50)
+    assert len(hostile.requests) == 1  # the answer events kept
+    assert len(stamps.stamps) == 2
+    client.event_stamps(REF, query, offset=100, size=50, fresh=True)
+    assert hostile.requests[1]["path"] == hostile.requests[0]["path"]
+
+
+def test_a_full_page_of_stamps_has_a_next_page_until_the_window(hostile, client_for):  # PAPI-11
+    hostile.will(ok({"data": [event(n) for n in range(100)]}))
+    client = client_for()
+    assert client.event_stamps(REF, offset=0, size=100).next_offset == 100
+    assert client.event_stamps(REF, offset=9_900, size=100).next_offset is None
+    hostile.will(ok({"data": [event(1)]}))
+    assert client.event_stamps(REF, offset=0, size=50, fresh=True).next_offset is None
+
+
+def test_stamps_and_events_in_flight_together_each_get_their_own_reading(hostile, client_for):
+    # One request, two readings of it at once: neither may be handed the other's result.
+    hostile.will(slow(0.3, ok({"data": [event(1)]})))
+    client = client_for()
+    results: dict[str, object] = {}
+
+    def fetch(name, method):
+        results[name] = method(REF, offset=0, size=100)
+
+    threads = [
+        threading.Thread(target=fetch, args=("events", client.events)),
+        threading.Thread(target=fetch, args=("stamps", client.event_stamps)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert isinstance(results["stamps"], StampPage)
+    assert results["events"].events[0].event_id == "e1"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        json.dumps({"data": VARIED}).encode(),
+        json.dumps({"data": [event(1)], "scrollId": ""}).encode(),
+        json.dumps({"data": [event(1, eventAction=12)]}).encode(),  # a number reads as text
+        json.dumps({"data": [event(1, eventAction=1.5)]}).encode(),
+        b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "eventAction": "a",'
+        b' "eventAction": "b"}]}',  # the last of two keys, as json.loads reads it
+        b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "n": NaN}]}',  # json.loads reads NaN
+        b'\xef\xbb\xbf{"data": [{"eventTime": "2026-01-01T00:00:00Z"}]}',  # a byte-order mark
+        b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "note": "\\ud800 alone"}]}',
+        b'{"data": [], "scrollId": null}',
+    ],
+)
+def test_odd_answers_read_as_events_reads_them(content):
+    assert list(read_stamp_page(content, offset=0, size=100).stamps) == (
+        stamps_as_events_reads_them(content)
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[1, 2]", "without a data list"),
+        (b'{"data": {"eventTime": "x"}}', "without a data list"),
+        (b'{"data": [null]}', "not a JSON object"),
+        (b'{"data": [{"eventAction": "a"}]}', "no usable event time"),
+        (b'{"data": [{"eventTime": "yesterday"}]}', "unreadable event time"),
+        (b'{"data": [{"eventTime": 1767225600}]}', "no usable event time"),
+        (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "eventAction": true}]}', "wrong type"),
+        (b'{"data": [], "scrollId": 5}', "scrollId that is not text"),
+        (b'{"data": [', "could not be read"),
+    ],
+)
+def test_answers_events_refuses_are_refused_alike(content, message):
+    with pytest.raises(ProtocolError, match=message) as refused:
+        read_stamp_page(content, offset=0, size=100)
+    with pytest.raises(ProtocolError) as also:
+        stamps_as_events_reads_them(content)
+    assert refused.value.message == also.value.message
+
+
+def test_an_unreadable_answer_is_a_protocol_error_with_its_status_and_request_id(
+    hostile, client_for
+):
+    hostile.will(ok(None, raw=b'{"data": [', request_id="rq-bad"))
+    with pytest.raises(ProtocolError, match="could not be read") as caught:
+        client_for().event_stamps(REF)
+    assert caught.value.request_id == "rq-bad"
+    assert caught.value.http_status == 200
