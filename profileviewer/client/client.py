@@ -25,6 +25,7 @@ from profileviewer.client.cache import (
     ResponseCache,
     SingleFlight,
     cache_key,
+    drain_writes,
     wait_for_cache,
 )
 from profileviewer.client.config import ClientConfig
@@ -133,8 +134,10 @@ def get_client() -> ProfilesClient:
 
 
 def reset_client_state() -> None:
-    """Forget every process-wide piece of client state (for tests)."""
+    """Forget every process-wide piece of client state (for tests): answers being stored
+    land first."""
     global _session, _client
+    drain_writes()
     with _state_lock:
         if _session is not None:
             _session.close()
@@ -215,10 +218,11 @@ class ProfilesClient:
     ) -> None:
         self.config = config
         self._session = session if session is not None else shared_session()
-        self._cache = ResponseCache(cache)
         self._limiter = limiter if limiter is not None else shared_limiter(config)
         self._retry = retry_policy or RetryPolicy(max_retry_after=config.max_retry_after)
         self._lock = RedisLock(redis_client(config.redis_url)) if config.redis_url else None
+        # With Redis, answers are stored behind the caller (see ResponseCache).
+        self._cache = ResponseCache(cache, write_behind=self._lock is not None)
         self._reserve = config.rate_burst * (1 - config.rate_share)
         self._prefix = f"{config.base_url}{config.tenant_path}"
 
@@ -461,14 +465,19 @@ class ProfilesClient:
             if cached is not MISSING:
                 return cast(R, cached)
             return self._fetch_read_store(key, url, params, read, deadline)
+        release = functools.partial(self._lock.release, key, token)
+        handed_over = False
         try:
             # Another process may have filled the cache between our miss and our lock.
             cached = self._read_kept(read, key, self._cache.get(key))
             if cached is not MISSING:
                 return cast(R, cached)
-            return self._fetch_read_store(key, url, params, read, deadline)
+            result = self._fetch_read_store(key, url, params, read, deadline, then=release)
+            handed_over = True  # released once the answer is stored
+            return result
         finally:
-            self._lock.release(key, token)
+            if not handed_over:
+                release()
 
     def _fetch_read_store[R](
         self,
@@ -477,11 +486,14 @@ class ProfilesClient:
         params: dict[str, str] | None,
         read: Callable[[bytes], R],
         deadline: float,
+        *,
+        then: Callable[[], None] | None = None,
     ) -> R:
+        """``then`` runs once the answer is stored."""
         answer = self._fetch(url, params, deadline)
         # Only an answer that reads is worth caching.
         result = _read(read, answer)
-        self._cache.set(key, answer.content, self.config.cache_ttl)
+        self._cache.set(key, answer.content, self.config.cache_ttl, then=then)
         return result
 
     def _fetch(self, url: str, params: dict[str, str] | None, deadline: float) -> Answer:

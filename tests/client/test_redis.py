@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 from django.conf import settings
 
 from profileviewer.client import ProfileRef, ProfilesClient, RedisTokenBucket, TokenBucket
+from profileviewer.client.cache import cache_key, drain_writes
 from profileviewer.client.client import redis_client
+from profileviewer.rediscache import ReusingRedisCache
 from tests.client.conftest import make_config, ok, slow
 
 pytestmark = pytest.mark.redis
@@ -169,3 +172,45 @@ def test_processes_asking_at_once_share_one_upstream_call_through_redis(hostile)
     assert len(hostile.requests) == 1
     assert sum(r["stats"]["calls"] for r in results) == 1
     assert sum(r["stats"]["cache_hits"] for r in results) == 3
+
+
+class GatedRedisCache(ReusingRedisCache):
+    """The Redis cache, whose writes wait until the test opens the gate."""
+
+    gate = threading.Event()
+
+    def set(self, *args, **kwargs):
+        assert self.gate.wait(10)
+        return super().set(*args, **kwargs)
+
+
+def test_with_redis_an_answer_is_stored_behind_the_caller_and_read_meanwhile(hostile):
+    # Storing a page of events in Redis is a round trip on the request's path: the caller
+    # goes on at once, this process reads the answer from memory until it lands, and the
+    # fetch lock other processes wait under is released only once it has.
+    hostile.will(ok(JOE))
+    config = make_config(
+        hostile.url, api_token=f"t-{uuid.uuid4().hex}", redis_url=settings.TEST_REDIS_URL
+    )
+    GatedRedisCache.gate.clear()
+    cache = GatedRedisCache(settings.TEST_REDIS_URL, {})
+    client = ProfilesClient(config, cache=cache)
+    ref = ProfileRef("userId", "qrc-117322")
+    try:
+        assert client.traits(ref)[0].first_name == "Joe"  # while the write waits
+        key = cache_key(
+            f"{config.base_url}{config.tenant_path}/profiles/userId:qrc-117322/traits", None
+        )
+        shared = redis_client(settings.TEST_REDIS_URL)
+        assert shared.get(f"{key}:lock") is not None  # still fetching, for other processes
+        assert client.traits(ref)[0].first_name == "Joe"
+        assert len(hostile.requests) == 1  # the second call read it from memory
+        assert cache.get(key) is None
+    finally:
+        GatedRedisCache.gate.set()
+        drain_writes()
+    assert cache.get(key) is not None
+    assert shared.get(f"{key}:lock") is None
+    assert client.traits(ref)[0].first_name == "Joe"
+    assert len(hostile.requests) == 1
+    cache.delete(key)
