@@ -220,7 +220,7 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Every panel request reads the agent's session: from the cache, written through to the DB.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "profileviewer.agents.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", not _local)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", not _local)

@@ -12,6 +12,9 @@ command in another process when the cache is each process's own memory), or a re
 read the row a moment before the change committed, takes effect within
 ``AGENT_KEPT_SECONDS``.
 
+A request's session load reads the record beside the session (``sessions.py``, one round
+trip) and offers it to ``get_user``, which then does not read it again.
+
 The kept record is the user row, password hash included, as Django's own cached user
 objects are: the cache (Redis in the scale-out set-up, which already holds the sessions)
 must be as private as the database. Keys are per deployment (its secret key and database),
@@ -21,6 +24,7 @@ so two deployments sharing one Redis never read each other's agents.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +56,25 @@ def agent_key(user_id: Any) -> str:
 
 _store = TolerantCache("Agent")
 
+# An agent id and their record (None: none kept) read beside the session this request
+# loaded (sessions.py): each session load sets or clears it, and get_user takes it once.
+_offered: ContextVar[tuple[str, Any] | None] = ContextVar("pv_agent_offered", default=None)
+
+
+def offer_record(user_id: Any, record: Any = None) -> None:
+    """What the session load read of ``user_id``'s record; ``offer_record(None)`` clears."""
+    _offered.set(None if user_id is None else (str(user_id), record))
+
+
+def _take_offered(user_id: Any) -> tuple[bool, Any]:
+    """``(True, record or None)`` when this request's session load read ``user_id``'s
+    record, else ``(False, None)``; taken either way, never used twice."""
+    offered = _offered.get()
+    _offered.set(None)
+    if offered is None or offered[0] != str(user_id):
+        return False, None
+    return True, offered[1]
+
 
 class CachedModelBackend(ModelBackend):
     """ModelBackend (username and password), with `get_user` served from the cache; a cache
@@ -59,7 +82,9 @@ class CachedModelBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:  # the user model, or None
         key = agent_key(user_id)
-        user = _store.read(key)
+        offered, user = _take_offered(user_id)
+        if not offered:
+            user = _store.read(key)
         if user is None:
             user = super().get_user(user_id)
             if user is None:

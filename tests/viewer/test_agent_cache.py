@@ -8,6 +8,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -15,7 +16,12 @@ from django.db import connection, connections, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from profileviewer.agents.backends import AGENT_KEPT_SECONDS, agent_key
+from profileviewer.agents.backends import (
+    AGENT_KEPT_SECONDS,
+    CachedModelBackend,
+    agent_key,
+    offer_record,
+)
 
 
 def user_queries(client: Client, url: str = "/") -> int:
@@ -24,6 +30,17 @@ def user_queries(client: Client, url: str = "/") -> int:
         response = client.get(url)
     assert response.status_code in (200, 302)
     return sum('"auth_user"' in query["sql"] for query in queries.captured_queries)
+
+
+def shared_redis() -> dict:
+    """CACHES for the running Redis, under keys of this test's own."""
+    return {
+        "default": {
+            "BACKEND": "profileviewer.rediscache.ReusingRedisCache",
+            "LOCATION": settings.TEST_REDIS_URL,
+            "KEY_PREFIX": f"test-agents-{uuid.uuid4().hex}",
+        }
+    }
 
 
 def signed_in(user: User, password: str) -> Client:
@@ -130,14 +147,7 @@ def test_with_the_cache_down_the_agent_is_read_from_the_database(alice: User) ->
 
 @pytest.mark.redis
 def test_with_redis_a_deactivation_in_one_process_reaches_every_worker(alice: User) -> None:
-    shared = {
-        "default": {
-            "BACKEND": "profileviewer.rediscache.ReusingRedisCache",
-            "LOCATION": settings.TEST_REDIS_URL,
-            "KEY_PREFIX": f"test-agents-{uuid.uuid4().hex}",
-        }
-    }
-    with override_settings(CACHES=shared):
+    with override_settings(CACHES=shared_redis()):
         try:
             browser = signed_in(alice, "alice-password-1")
             assert user_queries(browser) == 1
@@ -149,3 +159,48 @@ def test_with_redis_a_deactivation_in_one_process_reaches_every_worker(alice: Us
             assert browser.get("/").status_code == 302
         finally:
             cache.delete(agent_key(alice.pk))
+
+
+def redis_round_trips(action) -> dict[str, int]:
+    """GET and MGET commands the running Redis served while `action` ran."""
+    server = redis.Redis.from_url(settings.TEST_REDIS_URL)
+    before = server.info("commandstats")
+    action()
+    after = server.info("commandstats")
+    return {
+        name: after.get(f"cmdstat_{name}", {}).get("calls", 0)
+        - before.get(f"cmdstat_{name}", {}).get("calls", 0)
+        for name in ("get", "mget")
+    }
+
+
+@pytest.mark.redis
+def test_with_redis_a_request_reads_its_session_and_agent_in_one_round_trip(alice: User) -> None:
+    # Two reads one after the other were two round trips on every viewer request.
+    with override_settings(CACHES=shared_redis()):
+        try:
+            browser = signed_in(alice, "alice-password-1")
+            assert browser.get("/").status_code == 200  # this process learns whose it is
+            assert redis_round_trips(lambda: browser.get("/")) == {"get": 0, "mget": 1}
+            assert user_queries(browser) == 0  # the record came with the session
+            alice.first_name = "Alicia"
+            alice.save()
+            assert user_queries(browser) == 1  # the save dropped the record: read anew
+            alice.is_active = False
+            alice.save()
+            assert browser.get("/").status_code == 302
+        finally:
+            cache.delete(agent_key(alice.pk))
+
+
+def test_a_record_read_beside_a_session_serves_only_its_agent_and_only_once(
+    alice: User, bob: User
+) -> None:
+    backend = CachedModelBackend()
+    offer_record(bob.pk, None)  # read beside bob's session: none kept
+    assert backend.get_user(alice.pk).username == "alice"  # not bob's offer: read as usual
+    offer_record(alice.pk, alice)
+    alice.first_name = "Changed"
+    assert backend.get_user(alice.pk).first_name == "Changed"  # the offered record
+    cache.set(agent_key(alice.pk), User(pk=alice.pk, username="kept", is_active=True), 30)
+    assert backend.get_user(alice.pk).username == "kept"  # taken once: read from the cache
