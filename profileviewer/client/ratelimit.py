@@ -66,10 +66,11 @@ class TokenBucket:
             return min(self.burst, self._tokens + elapsed * self.rate)
 
 
-# KEYS[1] bucket; ARGV rate (tokens/s), burst, reserve, and "peek" to only read the level.
-# Returns the wait in microseconds (0: a token was taken), or for a peek the tokens available
-# in thousandths, nothing written. State: tokens and the time of the last update, in
-# microseconds.
+# KEYS[1] bucket; ARGV rate (tokens/s), burst, reserve, "peek" to only read the level or
+# "take", and the extra tokens wanted beside the one (a lease: granted only while the bucket
+# stays more than half full). Returns {wait in microseconds (0: taken), tokens taken}, or for
+# a peek the tokens available in thousandths, nothing written. State: tokens and the time of
+# the last update, in microseconds.
 _BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -90,14 +91,17 @@ if ARGV[4] == 'peek' then
   return math.floor(tokens * 1000)
 end
 local wait = 0
+local taken = 0
 if tokens - 1 >= reserve then
-  tokens = tokens - 1
+  local extra = math.min(tonumber(ARGV[5] or '0'), math.floor(tokens - 1 - burst / 2))
+  taken = 1 + math.max(0, extra)
+  tokens = tokens - taken
 else
   wait = math.ceil((1 + reserve - tokens) * 1000000 / rate)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
-return wait
+return {wait, taken}
 """
 
 
@@ -106,19 +110,43 @@ class RedisTokenBucket:
 
     If Redis cannot be reached the bucket falls back to an in-process one (logged), so an
     outage of the cache server slows nothing down but is no longer shared.
+
+    ``lease``: up to this many tokens more may be taken with one, while the shared bucket
+    stays more than half full, and spent here without asking Redis again, for up to
+    ``LEASE_SECONDS`` (then they are dropped, unspent: a few tokens a second at most, out
+    of 100). Every token spent was taken from the shared bucket first, so the processes
+    together still never exceed it; a busy bucket gives one token a round trip, as without
+    a lease. Only callers without a reserve spend leased tokens (a partial share, such as
+    the export's, always asks Redis).
     """
 
-    def __init__(self, client: redis.Redis, key: str, rate: float, burst: int) -> None:
+    LEASE_SECONDS = 1.0
+
+    def __init__(
+        self, client: redis.Redis, key: str, rate: float, burst: int, *, lease: int = 0
+    ) -> None:
         self.key = key
         self.rate = rate
         self.burst = burst
+        self.lease = lease
         self._script = client.register_script(_BUCKET_SCRIPT)
         self._fallback = TokenBucket(rate, burst)
         self._warned_at = 0.0
+        self._leased = 0
+        self._leased_until = 0.0
+        self._lease_lock = threading.Lock()
 
     def try_acquire(self, reserve: float = 0.0) -> float:
+        extra = self.lease if reserve <= 0 else 0
+        if extra:
+            with self._lease_lock:
+                if self._leased and time.monotonic() < self._leased_until:
+                    self._leased -= 1
+                    return 0.0
         try:
-            wait_us = self._script(keys=[self.key], args=[self.rate, self.burst, reserve])
+            wait_us, taken = self._script(
+                keys=[self.key], args=[self.rate, self.burst, reserve, "take", extra]
+            )
         except redis.RedisError as exc:
             now = time.monotonic()
             if now - self._warned_at > 60:
@@ -128,9 +156,14 @@ class RedisTokenBucket:
                     type(exc).__name__,
                 )
             return self._fallback.try_acquire(reserve)
+        if int(taken) > 1:
+            with self._lease_lock:
+                self._leased = int(taken) - 1
+                self._leased_until = time.monotonic() + self.LEASE_SECONDS
         return int(wait_us) / 1_000_000
 
     def available(self) -> float:
+        """The shared bucket's tokens (tokens leased here are not counted)."""
         try:
             level = self._script(keys=[self.key], args=[self.rate, self.burst, 0, "peek"])
             return int(level) / 1000

@@ -63,7 +63,8 @@ import redis
 from profileviewer.client.ratelimit import RedisTokenBucket
 
 start_at, url, key, seconds = float(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
-bucket = RedisTokenBucket(redis.Redis.from_url(url), key, rate=0.5, burst=200)
+lease = int(sys.argv[5])
+bucket = RedisTokenBucket(redis.Redis.from_url(url), key, rate=0.5, burst=200, lease=lease)
 time.sleep(max(0, start_at - time.time()))
 granted = tries = 0
 ends = time.monotonic() + seconds
@@ -74,10 +75,15 @@ print(json.dumps({"granted": granted, "tries": tries}))
 """
 
 
-def test_two_processes_on_one_redis_bucket_never_exceed_the_burst_together(bucket_key):  # PAPI-7
+@pytest.mark.parametrize("lease", [0, 4])
+def test_two_processes_on_one_redis_bucket_never_exceed_the_burst_together(
+    bucket_key, lease
+):  # PAPI-7
     key = bucket_key
     seconds = 1.5
-    results = run_processes(BUCKET_WORKER, 2, settings.TEST_REDIS_URL, key, str(seconds))
+    results = run_processes(
+        BUCKET_WORKER, 2, settings.TEST_REDIS_URL, key, str(seconds), str(lease)
+    )
     granted = [r["granted"] for r in results]
     # burst 200, plus the refill of 0.5/s over the run (under one token)
     assert 200 <= sum(granted) <= 201
@@ -112,6 +118,50 @@ def test_redis_bucket_says_how_many_tokens_it_has_without_taking_one(bucket_key)
     assert bucket.available() == pytest.approx(7, abs=0.01)  # asking took nothing
     other = RedisTokenBucket(redis, bucket_key, rate=0.001, burst=10)
     assert other.available() == pytest.approx(7, abs=0.01)  # the same bucket, seen elsewhere
+
+
+def script_calls() -> int:
+    stats = redis_client(settings.TEST_REDIS_URL).info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+
+def test_a_leasing_bucket_spends_tokens_taken_from_redis_without_asking_again(
+    bucket_key,
+):  # PAPI-7
+    bucket = RedisTokenBucket(
+        redis_client(settings.TEST_REDIS_URL), bucket_key, rate=0.001, burst=100, lease=4
+    )
+    before = script_calls()
+    assert [bucket.try_acquire() for _ in range(5)] == [0] * 5
+    assert script_calls() - before == 1  # one round trip for five tokens
+    assert bucket.available() == pytest.approx(95, abs=0.01)  # all taken from the shared one
+    assert bucket.try_acquire() == 0
+    assert bucket.available() == pytest.approx(90, abs=0.01)
+
+
+def test_a_bucket_less_than_half_full_leases_nothing(bucket_key):  # PAPI-7
+    bucket = RedisTokenBucket(
+        redis_client(settings.TEST_REDIS_URL), bucket_key, rate=0.001, burst=10, lease=4
+    )
+    assert [bucket.try_acquire() for _ in range(5)] == [0] * 5  # one taken, four leased
+    assert bucket.available() == pytest.approx(5, abs=0.01)
+    for level in (4, 3, 2, 1, 0):  # now each token is its own round trip
+        assert bucket.try_acquire() == 0
+        assert bucket.available() == pytest.approx(level, abs=0.01)
+    assert bucket.try_acquire() > 0
+
+
+def test_leased_tokens_unspent_are_dropped_and_a_reserve_never_spends_them(bucket_key):
+    bucket = RedisTokenBucket(
+        redis_client(settings.TEST_REDIS_URL), bucket_key, rate=0.001, burst=100, lease=4
+    )
+    bucket.LEASE_SECONDS = 0.05
+    assert bucket.try_acquire() == 0  # four leased
+    assert bucket.try_acquire(reserve=50) == 0  # a partial share asks Redis
+    assert bucket.available() == pytest.approx(94, abs=0.01)
+    time.sleep(0.1)
+    assert bucket.try_acquire() == 0  # the lease lapsed: a new one
+    assert bucket.available() == pytest.approx(89, abs=0.01)
 
 
 def test_an_unreachable_redis_falls_back_to_a_local_bucket(caplog):
