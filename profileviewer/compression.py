@@ -2,12 +2,8 @@
 
 Brotli (quality 5) makes the viewer's pages and panels about a tenth smaller than gzip for
 the same CPU (bench-viewer: 11.4 KB -> 10.2 KB of HTML for a profile's page, header and six
-panels). Static files are precompressed by whitenoise and never reach this.
-
-Its time grows with the body: a first timeline page (35 KB of HTML) took 0.28 ms at quality
-5, a tenth of the panel's own time, for 3,946 bytes; quality 4 takes 0.18 ms for 4,203. So a
-body over ``LARGE_BODY`` is compressed at quality 4, and the rest (most panels, 2-8 KB, under
-0.1 ms) at 5.
+panels, 0.23 ms against 0.28 ms for a 35 KB timeline page). Static files are precompressed
+by whitenoise and never reach this.
 """
 
 from __future__ import annotations
@@ -20,8 +16,6 @@ from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import patch_vary_headers
 
 BROTLI_QUALITY = 5
-LARGE_BODY = 16 * 1024
-LARGE_BODY_QUALITY = 4
 # As Django's gzip (Heal The Breach): each answer's compressed length varies at random, so a
 # page that reflects input beside a secret (the CSRF token, a customer's details) does not
 # reveal the secret through its length (BREACH). gzip hides up to 100 random bytes in its
@@ -60,8 +54,7 @@ def _metadata_block(data: bytes) -> bytes:
 
 def compress_brotli(content: bytes) -> bytes:
     """``content`` compressed, with 1-100 random bytes of metadata after it."""
-    quality = LARGE_BODY_QUALITY if len(content) > LARGE_BODY else BROTLI_QUALITY
-    compressor = brotli.Compressor(quality=quality, mode=brotli.MODE_TEXT)
+    compressor = brotli.Compressor(quality=BROTLI_QUALITY, mode=brotli.MODE_TEXT)
     padding = secrets.token_bytes(secrets.randbelow(MAX_RANDOM_BYTES) + 1)
     return (
         compressor.process(content)
