@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from datetime import UTC, datetime, tzinfo
 from html import escape
 from typing import Any
@@ -193,12 +194,29 @@ def _clock(moment: datetime, zone: tzinfo) -> str:
     return _time_element(moment, local, f"{local.hour:02d}:{local.minute:02d}")
 
 
+@functools.lru_cache(maxsize=256)
+def _style_html(style: ActionStyle) -> tuple[str, str]:
+    """A row's icon and its escaped label: a dozen styles, escaped once, not on each row."""
+    icon = (
+        f'<svg class="icon fam-{escape(style.family)}" aria-hidden="true">'
+        f'<use href="#i-{escape(style.icon)}"></use></svg>'
+    )
+    return icon, escape(style.label)
+
+
+# Event ids as the API writes them (UUIDs): nothing in them to quote or escape.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9._~-]+")
+
+
 def _event_html(row: EventRow, event_url: str, zone: tzinfo) -> str:
     """``event_url`` is already escaped."""
     if event_url:
         # static/js/app.js loads the link's target into the <pre> when the row is expanded;
         # without JavaScript the link opens the raw event as a page.
-        href = event_url + escape(quote(row.event_id, safe=""))
+        event_id = row.event_id
+        if not _PLAIN_ID.fullmatch(event_id):
+            event_id = escape(quote(event_id, safe=""))
+        href = event_url + event_id
         raw = (
             '<pre class="json" tabindex="0" aria-label="Raw event">'
             f'<a href="{href}">Show the raw event</a></pre>'
@@ -209,12 +227,10 @@ def _event_html(row: EventRow, event_url: str, zone: tzinfo) -> str:
             f"{escape(row.raw_json)}</pre>"
         )
     summary = f'<span class="ev-summary">{escape(row.summary)}</span>' if row.summary else ""
-    style = row.style
+    icon, label = _style_html(row.style)
     return (
         '<li class="event"><details><summary>'
-        f'<svg class="icon fam-{escape(style.family)}" aria-hidden="true">'
-        f'<use href="#i-{escape(style.icon)}"></use></svg>'
-        f'<span class="ev-label">{escape(style.label)}</span>{summary}'
+        f'{icon}<span class="ev-label">{label}</span>{summary}'
         f'<span class="ev-time">{_clock(row.time, zone)}</span>'
         f"</summary>{raw}</details></li>"
     )
@@ -223,12 +239,10 @@ def _event_html(row: EventRow, event_url: str, zone: tzinfo) -> str:
 def _run_html(row: RunRow, event_url: str, zone: tzinfo) -> str:
     summary = f'<span class="ev-summary">{escape(row.summary)}</span>' if row.summary else ""
     nested = "".join(_event_html(event, event_url, zone) for event in row.events)
-    style = row.style
+    icon, label = _style_html(row.style)
     return (
         '<li class="event run"><details><summary>'
-        f'<svg class="icon fam-{escape(style.family)}" aria-hidden="true">'
-        f'<use href="#i-{escape(style.icon)}"></use></svg>'
-        f'<span class="ev-label">{escape(style.label)} '
+        f'{icon}<span class="ev-label">{label} '
         f'<span class="count">\u00d7 {row.count}</span></span>'
         f'<span class="ev-time">{_clock(row.first_time, zone)}\u2013'
         f"{_clock(row.last_time, zone)}</span>{summary}"
