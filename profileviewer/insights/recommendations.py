@@ -18,7 +18,7 @@ just before the oldest view considered). A typical call is two requests in one r
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -152,22 +152,28 @@ def recently_viewed_not_purchased(
     if limit < 1:
         return []
     purchases = _Purchases(client, ref, fresh)
-    newest_orders: Future[EventPage] | None = purchases.start_newest()
+    started = purchases.start_newest()
+    newest_orders: Future[EventPage] | None = started
     considered: set[str] = set()
     result: list[ViewedProduct] = []
     views = EventQuery(include="product_viewed")
-    for page in iter_pages(client, ref, views, fresh=fresh):
-        if newest_orders is not None:
-            purchases.take_newest(newest_orders.result())
-            newest_orders = None
-        purchases.cover(min(event.event_time for event in page))
-        for event in sorted(page, key=lambda e: e.event_time, reverse=True):
-            product = _viewed_product(event)
-            if product is None or product.product_id in considered:
-                continue
-            considered.add(product.product_id)
-            if not purchases.bought_since(product.product_id, product.viewed_at):
-                result.append(product)
-                if len(result) == limit:
-                    return result
-    return result
+    try:
+        for page in iter_pages(client, ref, views, fresh=fresh):
+            if newest_orders is not None:
+                purchases.take_newest(newest_orders.result())
+                newest_orders = None
+            purchases.cover(min(event.event_time for event in page))
+            for event in sorted(page, key=lambda e: e.event_time, reverse=True):
+                product = _viewed_product(event)
+                if product is None or product.product_id in considered:
+                    continue
+                considered.add(product.product_id)
+                if not purchases.bought_since(product.product_id, product.viewed_at):
+                    result.append(product)
+                    if len(result) == limit:
+                        return result
+        return result
+    finally:
+        # The orders read beside the first page of views: when that page failed (a customer
+        # not found), it must not still be running once the caller has the error.
+        wait([started])

@@ -27,6 +27,7 @@ endpoint merges them, PAPI-16), and a channel counts when any of the profiles su
 
 from __future__ import annotations
 
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -196,6 +197,10 @@ def profile_summary(
     sent_f = pool.submit(window, "email_sent")
     opened_f = pool.submit(window, "email_opened")
     clicked_f = pool.submit(window, "email_clicked")
+    # All five end before any result is read: an error (a customer not found answers 404 to
+    # each) does not leave the others still running after the caller has its answer.
+    reads: list[Future[Any]] = [metas_f, orders_f, sent_f, opened_f, clicked_f]
+    wait(reads)
     metas = metas_f.result()
     orders = orders_f.result()
     sent = sent_f.result()

@@ -2,7 +2,9 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
-from profileviewer.client import ProfileRef
+import pytest
+
+from profileviewer.client import NotFoundError, ProfileRef
 from profileviewer.insights import ViewedProduct, recently_viewed_not_purchased
 from tests.insights.fakes import NOW, FakeClient, ordered, viewed
 
@@ -167,3 +169,24 @@ def test_an_order_sharing_the_millisecond_of_the_newest_pages_last_one_still_cou
         ]
     )
     assert ids(recently_viewed_not_purchased(client, JOE)) == ["SKU-NEW"]
+
+
+class NobodyClient(FakeClient):
+    """A customer not found: views answer 404 at once, the orders read beside them later."""
+
+    orders_done = False
+
+    def events(self, ref, query=None, **kwargs):
+        if query is not None and query.include == "order_completed":
+            time.sleep(0.2)
+            self.orders_done = True
+        raise NotFoundError("Profile was not found.")
+
+
+def test_an_unknown_profile_leaves_no_read_still_running_when_it_answers():
+    # The newest orders are read beside the first page of views: when that page finds no one,
+    # the orders read must have ended by the time the caller has the error.
+    client = NobodyClient()
+    with pytest.raises(NotFoundError):
+        recently_viewed_not_purchased(client, JOE)
+    assert client.orders_done

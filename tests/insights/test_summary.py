@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -171,6 +172,28 @@ def test_an_order_just_outside_the_90_day_window_is_not_counted_even_if_fetched(
 def test_an_unknown_profile_raises_not_found():
     with pytest.raises(NotFoundError):
         profile_summary(FakeClient([], []), JOE, now=NOW)
+
+
+class SlowEventsClient(FakeClient):
+    """Its event reads take a while; `finished` counts those that ended."""
+
+    finished = 0
+
+    def events(self, *args, **kwargs):
+        time.sleep(0.2)
+        page = super().events(*args, **kwargs)
+        self.finished += 1
+        return page
+
+
+def test_an_unknown_profile_leaves_no_read_still_running_when_it_answers():
+    # Its four event reads run beside the metadata read that finds no one: none may still
+    # be asking upstream once the caller has its answer (a request that answered must not
+    # go on using the upstream, or the database behind a sandbox).
+    client = SlowEventsClient([], [])
+    with pytest.raises(NotFoundError):
+        profile_summary(client, JOE, now=NOW)
+    assert client.finished == 4
 
 
 @pytest.mark.parametrize(
