@@ -9,7 +9,7 @@ import brotli
 import pytest
 from django.test import Client
 
-from profileviewer.compression import accepts_brotli, compress_brotli
+from profileviewer.compression import accepts_brotli, compress_brotli, window_bits
 from tests.viewer.conftest import HTMX, JOE
 
 BROWSER = "gzip, deflate, br, zstd"  # what Chromium sends
@@ -41,7 +41,7 @@ def test_a_page_and_its_panels_come_brotli_compressed_to_a_browser(agent: Client
     assert b"timeline-results" in plain.content
 
 
-@pytest.mark.parametrize("size", [1, 3, 4, 100, 5000])
+@pytest.mark.parametrize("size", [1, 3, 4, 100, 5000, 1_020, 70_000, 5_000_000])
 def test_the_padding_is_skipped_by_a_brotli_decoder(size):
     content = ("<li>" + "x" * size + "</li>").encode()
     assert brotli.decompress(compress_brotli(content)) == content
@@ -68,3 +68,11 @@ def test_json_answers_keep_gzip(client: Client, db):
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(response.content))["openapi"]
+
+
+@pytest.mark.parametrize("size", [0, 1, 1_008, 1_009, 35_000, 65_520, 65_521, 16_777_200])
+def test_the_window_is_the_smallest_that_holds_the_whole_body(size):
+    # A window that holds the body compresses it as well as brotli's 4 MB default does.
+    bits = window_bits(size)
+    assert (1 << bits) - 16 >= size or bits == 24
+    assert bits == 10 or (1 << (bits - 1)) - 16 < size
