@@ -138,6 +138,16 @@ def test_odd_answers_read_as_events_reads_them(content):
         (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "eventAction": true}]}', "wrong type"),
         (b'{"data": [], "scrollId": 5}', "scrollId that is not text"),
         (b'{"data": [', "could not be read"),
+        # Unreadable where stamps read nothing: still not JSON that can be read.
+        (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": "\xff"}]}', "could not be read"),
+        (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": "\xc3"}]}', "could not be read"),
+        (
+            b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": '
+            + b"[" * 100_000
+            + b"]" * 100_000
+            + b"}]}",
+            "could not be read",
+        ),
     ],
 )
 def test_answers_events_refuses_are_refused_alike(content, message):
