@@ -67,25 +67,32 @@ class TokenBucket:
 
 
 # KEYS[1] bucket; ARGV rate (tokens/s), burst, reserve, "peek" to only read the level or
-# "take", and the extra tokens wanted beside the one (a lease: granted only while the bucket
-# stays more than half full). Returns {wait in microseconds (0: taken), tokens taken}, or for
-# a peek the tokens available in thousandths, nothing written. State: tokens and the time of
-# the last update, in microseconds.
+# "take", the extra tokens wanted beside the one (a lease: granted only while the bucket stays
+# more than half full), and how long a lease lasts (microseconds). Returns {wait in
+# microseconds (0: taken), tokens taken}, or for a peek the tokens available in thousandths,
+# nothing written. State: tokens, the time of the last update, and the extra tokens leased
+# (with the time of the latest lease): until they lapse the bucket refills only to the burst
+# less them, so tokens here and tokens leased never add up to more than the burst.
 _BUCKET_SCRIPT = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
 local reserve = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts', 'leased', 'leased_at')
 local tokens = tonumber(state[1])
 local ts = tonumber(state[2])
+local leased = tonumber(state[3]) or 0
+local leased_at = tonumber(state[4]) or 0
 if tokens == nil or ts == nil then
   tokens = burst
   ts = now
 end
+if leased > 0 and now - leased_at > tonumber(ARGV[6] or '0') then
+  leased = 0
+end
 if now > ts then
-  tokens = math.min(burst, tokens + (now - ts) * rate / 1000000)
+  tokens = math.min(burst - leased, tokens + (now - ts) * rate / 1000000)
 end
 if ARGV[4] == 'peek' then
   return math.floor(tokens * 1000)
@@ -93,16 +100,24 @@ end
 local wait = 0
 local taken = 0
 if tokens - 1 >= reserve then
-  local extra = math.min(tonumber(ARGV[5] or '0'), math.floor(tokens - 1 - burst / 2))
-  taken = 1 + math.max(0, extra)
+  local extra = math.max(0, math.min(tonumber(ARGV[5] or '0'), math.floor(tokens - 1 - burst / 2)))
+  taken = 1 + extra
   tokens = tokens - taken
+  if extra > 0 then
+    leased = leased + extra
+    leased_at = now
+  end
 else
   wait = math.ceil((1 + reserve - tokens) * 1000000 / rate)
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now),
+           'leased', tostring(leased), 'leased_at', tostring(leased_at))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return {wait, taken}
 """
+
+
+LEASE_MARGIN = 0.25
 
 
 class RedisTokenBucket:
@@ -113,28 +128,38 @@ class RedisTokenBucket:
 
     ``lease``: up to this many tokens more may be taken with one, while the shared bucket
     stays more than half full, and spent here without asking Redis again, for up to
-    ``LEASE_SECONDS`` (then they are dropped, unspent: a few tokens a second at most, out
-    of 100). Every token spent was taken from the shared bucket first, so the processes
-    together still never exceed it; a busy bucket gives one token a round trip, as without
-    a lease. Only callers without a reserve spend leased tokens (a partial share, such as
-    the export's, always asks Redis).
+    ``lease_seconds`` (then they are dropped, unspent: a few tokens a second at most, out
+    of 100). Every token spent was taken from the shared bucket first, and until a lease
+    lapses the bucket refills only to the burst less the tokens leased, so the processes
+    together still never spend more than the burst at once; a busy bucket gives one token a
+    round trip, as without a lease. Only callers without a reserve spend leased tokens (a
+    partial share, such as the export's, always asks Redis).
     """
 
-    LEASE_SECONDS = 1.0
-
     def __init__(
-        self, client: redis.Redis, key: str, rate: float, burst: int, *, lease: int = 0
+        self,
+        client: redis.Redis,
+        key: str,
+        rate: float,
+        burst: int,
+        *,
+        lease: int = 0,
+        lease_seconds: float = 1.0,
     ) -> None:
         self.key = key
         self.rate = rate
         self.burst = burst
         self.lease = lease
+        self.lease_seconds = lease_seconds
         self._script = client.register_script(_BUCKET_SCRIPT)
         self._fallback = TokenBucket(rate, burst)
         self._warned_at = 0.0
         self._leased = 0
         self._leased_until = 0.0
         self._lease_lock = threading.Lock()
+        # Redis counts a lease a little longer than this process spends it (its clock starts
+        # before the answer gets here).
+        self._lease_us = int((lease_seconds + LEASE_MARGIN) * 1_000_000)
 
     def try_acquire(self, reserve: float = 0.0) -> float:
         extra = self.lease if reserve <= 0 else 0
@@ -145,7 +170,8 @@ class RedisTokenBucket:
                     return 0.0
         try:
             wait_us, taken = self._script(
-                keys=[self.key], args=[self.rate, self.burst, reserve, "take", extra]
+                keys=[self.key],
+                args=[self.rate, self.burst, reserve, "take", extra, self._lease_us],
             )
         except redis.RedisError as exc:
             now = time.monotonic()
@@ -158,14 +184,20 @@ class RedisTokenBucket:
             return self._fallback.try_acquire(reserve)
         if int(taken) > 1:
             with self._lease_lock:
-                self._leased = int(taken) - 1
-                self._leased_until = time.monotonic() + self.LEASE_SECONDS
+                # Added to what this process still holds (threads may lease at once).
+                now = time.monotonic()
+                if now >= self._leased_until:
+                    self._leased = 0
+                self._leased += int(taken) - 1
+                self._leased_until = now + self.lease_seconds
         return int(wait_us) / 1_000_000
 
     def available(self) -> float:
         """The shared bucket's tokens (tokens leased here are not counted)."""
         try:
-            level = self._script(keys=[self.key], args=[self.rate, self.burst, 0, "peek"])
+            level = self._script(
+                keys=[self.key], args=[self.rate, self.burst, 0, "peek", 0, self._lease_us]
+            )
             return int(level) / 1000
         except redis.RedisError:
             return self._fallback.available()  # try_acquire warns about the outage

@@ -153,15 +153,56 @@ def test_a_bucket_less_than_half_full_leases_nothing(bucket_key):  # PAPI-7
 
 def test_leased_tokens_unspent_are_dropped_and_a_reserve_never_spends_them(bucket_key):
     bucket = RedisTokenBucket(
-        redis_client(settings.TEST_REDIS_URL), bucket_key, rate=0.001, burst=100, lease=4
+        redis_client(settings.TEST_REDIS_URL),
+        bucket_key,
+        rate=0.001,
+        burst=100,
+        lease=4,
+        lease_seconds=0.05,
     )
-    bucket.LEASE_SECONDS = 0.05
     assert bucket.try_acquire() == 0  # four leased
     assert bucket.try_acquire(reserve=50) == 0  # a partial share asks Redis
     assert bucket.available() == pytest.approx(94, abs=0.01)
     time.sleep(0.1)
     assert bucket.try_acquire() == 0  # the lease lapsed: a new one
     assert bucket.available() == pytest.approx(89, abs=0.01)
+
+
+def test_a_bucket_refills_only_to_its_burst_less_the_tokens_leased(bucket_key):  # PAPI-7
+    # Leased tokens may be spent up to a lease later: a bucket that refilled to its full
+    # burst meanwhile would let the processes together spend more than the burst at once.
+    bucket = RedisTokenBucket(
+        redis_client(settings.TEST_REDIS_URL),
+        bucket_key,
+        rate=1000.0,
+        burst=10,
+        lease=4,
+        lease_seconds=0.05,
+    )
+    assert bucket.try_acquire() == 0  # one spent, four leased
+    time.sleep(0.05)  # long enough to refill the whole burst
+    assert bucket.available() == pytest.approx(6, abs=0.01)
+    time.sleep(0.3)  # the lease lapsed (with the margin Redis keeps)
+    assert bucket.available() == pytest.approx(10, abs=0.01)
+
+
+def test_threads_leasing_at_once_keep_every_token_they_took(bucket_key):  # PAPI-7
+    bucket = RedisTokenBucket(
+        redis_client(settings.TEST_REDIS_URL), bucket_key, rate=0.001, burst=100, lease=4
+    )
+    start = threading.Barrier(8)
+
+    def take() -> None:
+        start.wait()
+        assert bucket.try_acquire() == 0
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    taken = 100 - bucket.available()
+    assert taken - 8 == bucket._leased  # what was taken and not spent is still here to spend
 
 
 def test_an_unreachable_redis_falls_back_to_a_local_bucket(caplog):
