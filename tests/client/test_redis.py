@@ -125,12 +125,15 @@ def script_calls() -> int:
     return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
 
 
+def leasing(key: str, **kwargs) -> RedisTokenBucket:
+    """A bucket on the running Redis that leases four tokens beside the one it needs."""
+    return RedisTokenBucket(redis_client(settings.TEST_REDIS_URL), key, lease=4, **kwargs)
+
+
 def test_a_leasing_bucket_spends_tokens_taken_from_redis_without_asking_again(
     bucket_key,
 ):  # PAPI-7
-    bucket = RedisTokenBucket(
-        redis_client(settings.TEST_REDIS_URL), bucket_key, rate=0.001, burst=100, lease=4
-    )
+    bucket = leasing(bucket_key, rate=0.001, burst=100)
     before = script_calls()
     assert [bucket.try_acquire() for _ in range(5)] == [0] * 5
     assert script_calls() - before == 1  # one round trip for five tokens
@@ -140,9 +143,7 @@ def test_a_leasing_bucket_spends_tokens_taken_from_redis_without_asking_again(
 
 
 def test_a_bucket_less_than_half_full_leases_nothing(bucket_key):  # PAPI-7
-    bucket = RedisTokenBucket(
-        redis_client(settings.TEST_REDIS_URL), bucket_key, rate=0.001, burst=10, lease=4
-    )
+    bucket = leasing(bucket_key, rate=0.001, burst=10)
     assert [bucket.try_acquire() for _ in range(5)] == [0] * 5  # one taken, four leased
     assert bucket.available() == pytest.approx(5, abs=0.01)
     for level in (4, 3, 2, 1, 0):  # now each token is its own round trip
@@ -152,14 +153,7 @@ def test_a_bucket_less_than_half_full_leases_nothing(bucket_key):  # PAPI-7
 
 
 def test_leased_tokens_unspent_are_dropped_and_a_reserve_never_spends_them(bucket_key):
-    bucket = RedisTokenBucket(
-        redis_client(settings.TEST_REDIS_URL),
-        bucket_key,
-        rate=0.001,
-        burst=100,
-        lease=4,
-        lease_seconds=0.05,
-    )
+    bucket = leasing(bucket_key, rate=0.001, burst=100, lease_seconds=0.05)
     assert bucket.try_acquire() == 0  # four leased
     assert bucket.try_acquire(reserve=50) == 0  # a partial share asks Redis
     assert bucket.available() == pytest.approx(94, abs=0.01)
@@ -171,14 +165,7 @@ def test_leased_tokens_unspent_are_dropped_and_a_reserve_never_spends_them(bucke
 def test_a_bucket_refills_only_to_its_burst_less_the_tokens_leased(bucket_key):  # PAPI-7
     # Leased tokens may be spent up to a lease later: a bucket that refilled to its full
     # burst meanwhile would let the processes together spend more than the burst at once.
-    bucket = RedisTokenBucket(
-        redis_client(settings.TEST_REDIS_URL),
-        bucket_key,
-        rate=1000.0,
-        burst=10,
-        lease=4,
-        lease_seconds=0.05,
-    )
+    bucket = leasing(bucket_key, rate=1000.0, burst=10, lease_seconds=0.05)
     assert bucket.try_acquire() == 0  # one spent, four leased
     time.sleep(0.05)  # long enough to refill the whole burst
     assert bucket.available() == pytest.approx(6, abs=0.01)
@@ -187,9 +174,7 @@ def test_a_bucket_refills_only_to_its_burst_less_the_tokens_leased(bucket_key): 
 
 
 def test_threads_leasing_at_once_keep_every_token_they_took(bucket_key):  # PAPI-7
-    bucket = RedisTokenBucket(
-        redis_client(settings.TEST_REDIS_URL), bucket_key, rate=0.001, burst=100, lease=4
-    )
+    bucket = leasing(bucket_key, rate=0.001, burst=100)
     start = threading.Barrier(8)
 
     def take() -> None:
