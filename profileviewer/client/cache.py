@@ -69,9 +69,9 @@ def _forget_default_cache(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_forget_default_cache)
 
 
-# Answers handed to the writer and not yet in the shared cache, by (backend, key): a read in
-# this process finds them here meanwhile.
-_pending: dict[tuple[int, str], bytes] = {}
+# Answers handed to the writer and not yet in the shared cache, by (backend, key), with when
+# they expire: a read in this process finds them here meanwhile.
+_pending: dict[tuple[int, str], tuple[bytes, float]] = {}
 _pending_lock = threading.Lock()
 # One thread, so writes of one key land in the order they were made.
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pv-cache-write")
@@ -102,8 +102,9 @@ class ResponseCache:
         if _pending:
             with _pending_lock:
                 pending = _pending.get((id(backend), key))
-            if pending is not None:
-                return pending
+            # A writer stuck on a cache that stopped answering: its answers still expire.
+            if pending is not None and time.monotonic() < pending[1]:
+                return pending[0]
         try:
             content = backend.get(key, MISSING)
         except Exception as exc:  # a cache outage must not fail the call: fetch instead
@@ -124,9 +125,11 @@ class ResponseCache:
         backend = self.backend
         slot = (id(backend), key)
         with _pending_lock:
-            behind = self.write_behind and len(_pending) < MAX_PENDING
+            # An answer for a key already waiting goes behind it, full or not: stored here,
+            # it would land first and the older one, still queued, over it.
+            behind = self.write_behind and (len(_pending) < MAX_PENDING or slot in _pending)
             if behind:
-                _pending[slot] = content
+                _pending[slot] = (content, time.monotonic() + ttl)
         if not behind:
             _store(backend, key, content, ttl, then)
             return
@@ -151,10 +154,14 @@ def _store(
     finally:
         if slot is not None:
             with _pending_lock:
-                if _pending.get(slot) is content:
+                pending = _pending.get(slot)
+                if pending is not None and pending[0] is content:
                     del _pending[slot]
         if then is not None:
-            then()
+            try:
+                then()
+            except Exception:  # on the writer's thread, nobody else would hear of it
+                logger.exception("Client cache: what follows a write failed")
 
 
 def drain_writes() -> None:
