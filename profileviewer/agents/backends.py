@@ -31,6 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.signals import request_finished
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.crypto import salted_hmac
@@ -113,7 +114,14 @@ def _drop(key: str, user_id: Any) -> None:
         )
 
 
+def _drop_offer(**kwargs: Any) -> None:
+    """A request that read a record beside its session but never asked who its agent is
+    leaves nothing for the next request on its thread."""
+    offer_record(None)
+
+
 def connect_signals() -> None:
     user_model = get_user_model()
     post_save.connect(forget_agent, sender=user_model, dispatch_uid="agents.forget_agent.save")
     post_delete.connect(forget_agent, sender=user_model, dispatch_uid="agents.forget_agent.delete")
+    request_finished.connect(_drop_offer, dispatch_uid="agents.drop_offer")

@@ -204,3 +204,11 @@ def test_a_record_read_beside_a_session_serves_only_its_agent_and_only_once(
     assert backend.get_user(alice.pk).first_name == "Changed"  # the offered record
     cache.set(agent_key(alice.pk), User(pk=alice.pk, username="kept", is_active=True), 30)
     assert backend.get_user(alice.pk).username == "kept"  # taken once: read from the cache
+
+
+def test_a_record_left_unused_by_a_request_is_gone_when_the_request_ends(alice: User) -> None:
+    # A request may load its session and never ask who its agent is: what was read beside
+    # the session must not serve the next request on the same thread.
+    offer_record(alice.pk, User(pk=alice.pk, username="stale", is_active=True))
+    assert Client().get("/accounts/login/").status_code == 200
+    assert CachedModelBackend().get_user(alice.pk).username == "alice"
