@@ -292,36 +292,37 @@ def test_with_redis_an_answer_is_stored_behind_the_caller_and_read_meanwhile(hos
     cache.delete(key)
 
 
-def test_a_newer_answer_for_a_key_still_waiting_lands_after_the_older_one(monkeypatch):
-    # Even with the writer's queue full: stored at once, the newer answer would land first
-    # and the older one, still queued, over it.
-    monkeypatch.setattr("profileviewer.client.cache.MAX_PENDING", 1)
+@pytest.fixture
+def stuck_writer():
+    """A write-behind cache on the running Redis whose writes wait until the test ends, and
+    a key of the test's own."""
     GatedRedisCache.gate.clear()
     backend = GatedRedisCache(settings.TEST_REDIS_URL, {})
-    cache = ResponseCache(backend, write_behind=True)
     key = f"pv:test:answer:{uuid.uuid4().hex}"
-    try:
-        cache.set(key, b'"older"', 30)
-        cache.set(key, b'"newer"', 30)  # goes behind it, not around it
-        assert cache.get(key) == b'"newer"'
-    finally:
-        GatedRedisCache.gate.set()
-        drain_writes()
-    assert backend.get(key) == b'"newer"'
+    yield backend, ResponseCache(backend, write_behind=True), key
+    GatedRedisCache.gate.set()
+    drain_writes()
     backend.delete(key)
 
 
-def test_an_answer_waiting_on_a_stuck_writer_still_expires():
-    GatedRedisCache.gate.clear()
-    backend = GatedRedisCache(settings.TEST_REDIS_URL, {})
-    cache = ResponseCache(backend, write_behind=True)
-    key = f"pv:test:answer:{uuid.uuid4().hex}"
-    try:
-        cache.set(key, b'"kept a second"', 1)
-        assert cache.get(key) == b'"kept a second"'
-        time.sleep(1.05)
-        assert cache.get(key) is MISSING  # not served past its time, landed or not
-    finally:
-        GatedRedisCache.gate.set()
-        drain_writes()
-        backend.delete(key)
+def test_a_newer_answer_for_a_key_still_waiting_lands_after_the_older_one(
+    monkeypatch, stuck_writer
+):
+    # Even with the writer's queue full: stored at once, the newer answer would land first
+    # and the older one, still queued, over it.
+    monkeypatch.setattr("profileviewer.client.cache.MAX_PENDING", 1)
+    backend, cache, key = stuck_writer
+    cache.set(key, b'"older"', 30)
+    cache.set(key, b'"newer"', 30)  # goes behind it, not around it
+    assert cache.get(key) == b'"newer"'
+    GatedRedisCache.gate.set()
+    drain_writes()
+    assert backend.get(key) == b'"newer"'
+
+
+def test_an_answer_waiting_on_a_stuck_writer_still_expires(stuck_writer):
+    _, cache, key = stuck_writer
+    cache.set(key, b'"kept a second"', 1)
+    assert cache.get(key) == b'"kept a second"'
+    time.sleep(1.05)
+    assert cache.get(key) is MISSING  # not served past its time, landed or not
