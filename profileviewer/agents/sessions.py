@@ -49,14 +49,14 @@ class SessionStore(cached_db.SessionStore):
         offer_record(None)
         session_key = self.session_key
         agent = _agent_of(session_key) if session_key else None
-        data = self._load_with_agent(session_key, agent) if agent and session_key else None
+        data = self._load_with_agent(agent) if agent else None
         if data is None:
             data = super().load()
-        if session_key and data.get(SESSION_KEY) is not None:
-            _remember(session_key, str(data[SESSION_KEY]))
+            if session_key and data.get(SESSION_KEY) is not None:
+                _remember(session_key, str(data[SESSION_KEY]))
         return data
 
-    def _load_with_agent(self, session_key: str, agent: str) -> dict[str, Any] | None:
+    def _load_with_agent(self, agent: str) -> dict[str, Any] | None:
         """The session's data from the cache, with the agent's record read in the same round
         trip; None when the cache does not hold it (the database is then read as usual)."""
         record = agent_key(agent)

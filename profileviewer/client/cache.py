@@ -123,11 +123,14 @@ class ResponseCache:
                 then()
             return
         backend = self.backend
+        if not self.write_behind:
+            _store(backend, key, content, ttl, then)
+            return
         slot = (id(backend), key)
         with _pending_lock:
             # An answer for a key already waiting goes behind it, full or not: stored here,
             # it would land first and the older one, still queued, over it.
-            behind = self.write_behind and (len(_pending) < MAX_PENDING or slot in _pending)
+            behind = len(_pending) < MAX_PENDING or slot in _pending
             if behind:
                 _pending[slot] = (content, time.monotonic() + ttl)
         if not behind:
