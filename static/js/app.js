@@ -64,12 +64,18 @@
   document.addEventListener("toggle", function (event) {
     var details = event.target;
     if (!details.open || !details.querySelector) return;
-    // A timeline row holds a link to its raw event; fetch it into the row on first opening
-    // (one listener here instead of htmx attributes on each of 50 rows).
-    var link = details.querySelector(":scope > pre > a[href]");
-    if (link && window.htmx && !link.dataset.loading) {
-      link.dataset.loading = "1";
-      window.htmx.ajax("GET", link.getAttribute("href"), { target: link.parentNode, swap: "innerHTML" });
+    // A timeline row holds a link to its raw event; on first opening, fetch it into a <pre>
+    // that takes the link's place (one listener here instead of htmx attributes and a <pre>
+    // on each of 50 rows).
+    var link = details.querySelector(":scope > a.raw[href]");
+    if (link && window.htmx) {
+      var block = document.createElement("pre");
+      block.className = "json";
+      block.tabIndex = 0;
+      block.setAttribute("aria-label", "Raw event");
+      link.replaceWith(block);
+      block.appendChild(link);
+      window.htmx.ajax("GET", link.getAttribute("href"), { target: block, swap: "innerHTML" });
       return;
     }
     var pre = details.querySelector(":scope > pre[data-json]");

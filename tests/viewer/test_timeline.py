@@ -48,7 +48,7 @@ def test_a_run_of_the_same_action_collapses_into_one_expandable_row(agent, upstr
 
 def test_each_event_expands_to_its_raw_json(agent, upstream):
     html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
-    urls = re.findall(r'<details><summary>.*?aria-label="Raw event"><a href="([^"]+)"', html)
+    urls = re.findall(r'<details><summary>.*?</summary><a class="raw" href="([^"]+)"', html)
     assert urls, "each single event links to its raw JSON, loaded when expanded"
     raws = [agent.get(unescape(url), **HTMX).content.decode() for url in urls]
     assert any("\n  &quot;eventAction&quot;: &quot;order_completed&quot;" in raw for raw in raws)
@@ -57,11 +57,12 @@ def test_each_event_expands_to_its_raw_json(agent, upstream):
 def test_a_timeline_page_does_not_carry_every_events_raw_json(agent, upstream):
     html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
     assert "&quot;eventAction&quot;" not in html
+    assert "<pre" not in html  # nor an empty block per row: the script adds one when opened
 
 
 def test_an_events_raw_json_opens_as_a_page_without_javascript(agent, upstream):
     html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
-    link = re.search(r'aria-label="Raw event"><a href="([^"]+)"', html)
+    link = re.search(r'<a class="raw" href="([^"]+)"', html)
     assert link is not None
     page = agent.get(unescape(link.group(1)))
     assert page.status_code == 200
