@@ -51,6 +51,7 @@ from profileviewer.client.transport import (
 from profileviewer.client.types import (
     EVENT_WINDOW,
     MAX_PAGE_SIZE,
+    BriefPage,
     Event,
     EventPage,
     EventQuery,
@@ -61,6 +62,7 @@ from profileviewer.client.types import (
     Traits,
     as_utc,
     data_list,
+    read_brief_page,
     read_stamp_page,
     scroll_id_of,
 )
@@ -299,6 +301,29 @@ class ProfilesClient:
             lambda content: read_stamp_page(content, offset=offset, size=size),
             fresh,
             "stamps",
+        )
+
+    @_public
+    def event_briefs(
+        self,
+        ref: ProfileRef,
+        query: EventQuery = EventQuery(),  # noqa: B008
+        *,
+        offset: int = 0,
+        size: int = MAX_PAGE_SIZE,
+        fresh: bool = False,
+    ) -> BriefPage:
+        """One page of events as ``events`` fetches it (the same request, the same cached
+        answer), read as what a timeline row shows: each event's id, action, time and properties,
+        without the rest of its raw data."""
+        return self._events_page(
+            ref,
+            query,
+            offset,
+            size,
+            lambda content: read_brief_page(content, offset=offset, size=size),
+            fresh,
+            "briefs",
         )
 
     def _events_page[R](

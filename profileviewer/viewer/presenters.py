@@ -1,6 +1,7 @@
 """How events read to an agent: labels, icons, one-line summaries and the grouped timeline.
 
-Everything here works on the client's `Event` shape (docs/client-interface.md) and the
+Everything here works on the client's `Event` shape, or the `EventBrief` a timeline page
+reads (docs/client-interface.md), and the
 property names of docs/demo-data.md; nothing calls the API.
 """
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from profileviewer.client import Event
+    from profileviewer.client import Event, EventBrief
 
 Family = Literal["browsing", "buying", "email", "other"]
 
@@ -101,7 +102,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def event_summary(event: Event) -> str:
+def event_summary(event: Event | EventBrief) -> str:
     """One line from the event's properties: what an agent needs without expanding it."""
     props = event.properties if isinstance(event.properties, dict) else {}
     action = event.action
@@ -210,14 +211,14 @@ class DayGroup:
         return sum(row.count if isinstance(row, RunRow) else 1 for row in self.rows)
 
 
-def event_row(event: Event) -> EventRow:
+def event_row(event: Event | EventBrief) -> EventRow:
     return EventRow(
         event_id=event.event_id,
         action=event.action,
         style=action_style(event.action),
         summary=event_summary(event),
         time=event.event_time,
-        raw=event.raw,
+        raw=getattr(event, "raw", None),  # a brief has none: its row links to the event
     )
 
 
@@ -248,7 +249,10 @@ def _collapse(rows: Sequence[EventRow], min_run: int) -> list[EventRow | RunRow]
 
 
 def group_timeline(
-    events: Iterable[Event], *, now: datetime | None = None, min_run: int = MIN_RUN
+    events: Iterable[Event | EventBrief],
+    *,
+    now: datetime | None = None,
+    min_run: int = MIN_RUN,
 ) -> list[DayGroup]:
     """Events (already in display order) grouped by day in the agent's time zone.
 

@@ -424,7 +424,8 @@ def timeline_page(
 
 
 def _timeline_page(ref: ProfileRef, filters: TimelineFilters, *, fresh: bool) -> TimelinePage:
-    page = client().events(
+    # Read as briefs: a row shows no more, and links to its raw event (timeline_event).
+    page = client().event_briefs(
         ref, filters.event_query(), offset=filters.offset, size=PAGE_SIZE, fresh=fresh
     )
     events = page.events

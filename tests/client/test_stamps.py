@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from profileviewer.client import (
+    BriefPage,
     EventQuery,
     EventStamp,
     ProfileRef,
@@ -17,7 +18,7 @@ from profileviewer.client import (
 )
 from profileviewer.client.transport import read_json
 from profileviewer.client.types import Event, data_list, read_stamp_page, scroll_id_of
-from tests.client.conftest import ok, slow
+from tests.client.conftest import REFUSED_EVENT_PAGES, ok, slow
 
 REF = ProfileRef("userId", "qrc-117322")
 
@@ -84,7 +85,12 @@ def test_a_full_page_of_stamps_has_a_next_page_until_the_window(hostile, client_
     assert client.event_stamps(REF, offset=0, size=50, fresh=True).next_offset is None
 
 
-def test_stamps_and_events_in_flight_together_each_get_their_own_reading(hostile, client_for):
+@pytest.mark.parametrize(
+    ("reading", "kind"), [("event_stamps", StampPage), ("event_briefs", BriefPage)]
+)
+def test_a_reading_and_events_in_flight_together_each_get_their_own(
+    hostile, client_for, reading, kind
+):
     # One request, two readings of it at once: neither may be handed the other's result.
     hostile.will(slow(0.3, ok({"data": [event(1)]})))
     client = client_for()
@@ -95,14 +101,14 @@ def test_stamps_and_events_in_flight_together_each_get_their_own_reading(hostile
 
     threads = [
         threading.Thread(target=fetch, args=("events", client.events)),
-        threading.Thread(target=fetch, args=("stamps", client.event_stamps)),
+        threading.Thread(target=fetch, args=(reading, getattr(client, reading))),
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert isinstance(results["stamps"], StampPage)
-    assert results["events"].events[0].event_id == "e1"
+    assert isinstance(results[reading], kind)
+    assert results["events"].events[0].raw["rawData"]["properties"] == {"n": 1}
 
 
 @pytest.mark.parametrize(
@@ -126,30 +132,7 @@ def test_odd_answers_read_as_events_reads_them(content):
     )
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"[1, 2]", "without a data list"),
-        (b'{"data": {"eventTime": "x"}}', "without a data list"),
-        (b'{"data": [null]}', "not a JSON object"),
-        (b'{"data": [{"eventAction": "a"}]}', "no usable event time"),
-        (b'{"data": [{"eventTime": "yesterday"}]}', "unreadable event time"),
-        (b'{"data": [{"eventTime": 1767225600}]}', "no usable event time"),
-        (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "eventAction": true}]}', "wrong type"),
-        (b'{"data": [], "scrollId": 5}', "scrollId that is not text"),
-        (b'{"data": [', "could not be read"),
-        # Unreadable where stamps read nothing: still not JSON that can be read.
-        (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": "\xff"}]}', "could not be read"),
-        (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": "\xc3"}]}', "could not be read"),
-        (
-            b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": '
-            + b"[" * 100_000
-            + b"]" * 100_000
-            + b"}]}",
-            "could not be read",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("content", "message"), REFUSED_EVENT_PAGES)
 def test_answers_events_refuses_are_refused_alike(content, message):
     with pytest.raises(ProtocolError, match=message) as refused:
         read_stamp_page(content, offset=0, size=100)
@@ -158,11 +141,12 @@ def test_answers_events_refuses_are_refused_alike(content, message):
     assert refused.value.message == also.value.message
 
 
+@pytest.mark.parametrize("reading", ["event_stamps", "event_briefs"])
 def test_an_unreadable_answer_is_a_protocol_error_with_its_status_and_request_id(
-    hostile, client_for
+    hostile, client_for, reading
 ):
     hostile.will(ok(None, raw=b'{"data": [', request_id="rq-bad"))
     with pytest.raises(ProtocolError, match="could not be read") as caught:
-        client_for().event_stamps(REF)
+        getattr(client_for(), reading)(REF)
     assert caught.value.request_id == "rq-bad"
     assert caught.value.http_status == 200

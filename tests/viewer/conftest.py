@@ -23,7 +23,14 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from profileviewer.client import EventStamp, IntileryError, Meta, StampPage
+from profileviewer.client import (
+    BriefPage,
+    EventBrief,
+    EventStamp,
+    IntileryError,
+    Meta,
+    StampPage,
+)
 from profileviewer.client.client import reset_client_state
 from profileviewer.sandbox.models import Profile
 from profileviewer.sandbox.store import NewEvent, add_events, create_profile
@@ -191,6 +198,14 @@ class StubClient:
         page = self._answer("events", *args, **kwargs)
         stamps = tuple(EventStamp(event.action, event.event_time) for event in page.events)
         return StampPage(stamps, page.offset, page.size)
+
+    def event_briefs(self, *args: Any, **kwargs: Any) -> Any:
+        """The `events` answer (counted as an events call: the same request), as briefs."""
+        page = self._answer("events", *args, **kwargs)
+        briefs = tuple(
+            EventBrief(e.event_id, e.action, e.event_time, e.properties) for e in page.events
+        )
+        return BriefPage(briefs, page.offset, page.size)
 
 
 @dataclass
