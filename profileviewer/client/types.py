@@ -439,8 +439,8 @@ def read_brief_page(content: bytes, *, offset: int, size: int) -> BriefPage:
     reading the whole answer and every event in it.
 
     Checked as ``read_stamp_page`` checks: what does not decode as expected here is read
-    again whole and field by field, so it reads, or fails with the same ProtocolError, as
-    ``Event.from_json`` would. Fields it does not read are not checked.
+    again as JSON and field by field, so it reads, or fails with the same ProtocolError, as
+    ``Event.from_json`` would. Fields it does not read are not checked, by either way.
     """
     try:
         content.decode("utf-8")  # as read_stamp_page: unread fields must be UTF-8 too
@@ -462,10 +462,22 @@ def read_brief_page(content: bytes, *, offset: int, size: int) -> BriefPage:
 
 
 def _brief_page_from_json(body: Any, *, offset: int, size: int) -> BriefPage:
-    events = [Event.from_json(item) for item in data_list(body, what="events")]
+    """Field by field, each checked as ``Event.from_json`` checks it, in its order."""
+    briefs = []
+    for item in data_list(body, what="events"):
+        if not isinstance(item, dict):
+            raise ProtocolError("The Profiles API sent an event that is not a JSON object.")
+        raw_data = _optional_object(item.get("rawData"), what="an event's rawData")
+        briefs.append(
+            EventBrief(
+                _text(item.get("eventId")),
+                _text(item.get("eventAction")),
+                parse_time(item.get("eventTime"), what="event time"),
+                _optional_object(raw_data.get("properties"), what="event properties"),
+            )
+        )
     scroll_id_of(body)  # checked as an events page checks it
-    briefs = tuple(EventBrief(e.event_id, e.action, e.event_time, e.properties) for e in events)
-    return BriefPage(events=briefs, offset=offset, size=size)
+    return BriefPage(events=tuple(briefs), offset=offset, size=size)
 
 
 @dataclass(frozen=True)

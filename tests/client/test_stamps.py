@@ -17,7 +17,13 @@ from profileviewer.client import (
     StampPage,
 )
 from profileviewer.client.transport import read_json
-from profileviewer.client.types import Event, data_list, read_stamp_page, scroll_id_of
+from profileviewer.client.types import (
+    Event,
+    data_list,
+    read_brief_page,
+    read_stamp_page,
+    scroll_id_of,
+)
 from tests.client.conftest import REFUSED_EVENT_PAGES, ok, slow
 
 REF = ProfileRef("userId", "qrc-117322")
@@ -85,30 +91,67 @@ def test_a_full_page_of_stamps_has_a_next_page_until_the_window(hostile, client_
     assert client.event_stamps(REF, offset=0, size=50, fresh=True).next_offset is None
 
 
-@pytest.mark.parametrize(
-    ("reading", "kind"), [("event_stamps", StampPage), ("event_briefs", BriefPage)]
-)
-def test_a_reading_and_events_in_flight_together_each_get_their_own(
-    hostile, client_for, reading, kind
-):
-    # One request, two readings of it at once: neither may be handed the other's result.
+def test_readings_of_one_request_in_flight_together_each_get_their_own(hostile, client_for):
+    # One request, three readings of it at once: none may be handed another's result.
     hostile.will(slow(0.3, ok({"data": [event(1)]})))
     client = client_for()
     results: dict[str, object] = {}
 
-    def fetch(name, method):
-        results[name] = method(REF, offset=0, size=100)
+    def fetch(name):
+        results[name] = getattr(client, name)(REF, offset=0, size=100)
 
     threads = [
-        threading.Thread(target=fetch, args=("events", client.events)),
-        threading.Thread(target=fetch, args=(reading, getattr(client, reading))),
+        threading.Thread(target=fetch, args=(name,))
+        for name in ("events", "event_stamps", "event_briefs")
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert isinstance(results[reading], kind)
+    assert isinstance(results["event_stamps"], StampPage)
+    assert isinstance(results["event_briefs"], BriefPage)
     assert results["events"].events[0].raw["rawData"]["properties"] == {"n": 1}
+
+
+# An event as the sandbox writes one (docs/demo-data.md), every field filled.
+AS_WRITTEN = {
+    "id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe",
+    "externalId": "qrc-117322",
+    "email": "joe.bloggs@example.com",
+    "eventId": "2e57f386-75ee-40d3-b8d0-d3c18a8ace6e",
+    "eventTime": "2026-12-05T14:32:17.841Z",
+    "receivedTime": "2026-12-05T14:32:18.042Z",
+    "eventAction": "added_to_cart",
+    "clientId": "demo",
+    "accountId": "demo",
+    "brandId": "DEMO",
+    "customerId": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe",
+    "userId": "qrc-117322",
+    "source": "SEGMENT_API",
+    "rawData": {
+        "userId": "qrc-117322",
+        "action": "track",
+        "event": "Added To Cart",
+        "context": {"ip": "192.0.2.184", "user_agent": "Mozilla/5.0", "traits": {"n": 1}},
+        "properties": {"product_id": "NW-BAG-0128", "name": "Hip Pack", "price": 25.0},
+        "timestamp": "2026-12-05T14:32:17.841Z",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("read", "events_of"),
+    [(read_stamp_page, lambda page: page.stamps), (read_brief_page, lambda page: page.events)],
+)
+def test_a_page_as_the_api_writes_it_is_read_without_reading_it_whole(read, events_of, monkeypatch):
+    # The readers are there to skip the work of reading every event whole: a page as the
+    # API writes it must not fall back to that.
+    def whole(content):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr("profileviewer.client.types.read_json", whole)
+    content = json.dumps({"data": [AS_WRITTEN] * 50, "scrollId": "s-1"}).encode()
+    assert len(events_of(read(content, offset=0, size=50))) == 50
 
 
 @pytest.mark.parametrize(
