@@ -23,6 +23,8 @@ MAX_EXCLUDES = 20
 # Event actions are snake_case words (PAPI-17); anything else cannot match an event.
 _ACTION = re.compile(r"[a-z][a-z0-9_]{0,99}")
 _MAX_DATE_TEXT = 40
+_FILTER_KEYS = ("include", "exclude", "start", "end", "sort", "offset")
+_MAX_PASSED_ON = 200
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,19 @@ class TimelineFilters:
 class FilterResult:
     filters: TimelineFilters
     errors: list[str] = field(default_factory=list)
+
+
+def filters_as_written(query: QueryDict) -> str:
+    """The filter parameters as the URL gave them (each cut to a length no good value
+    reaches), for a panel that reports what is wrong with them: a page whose filters do not
+    parse passes them on as written, so its timeline says why, rather than showing every
+    event as if the URL had asked for no filter."""
+    pairs = [
+        (key, value[:_MAX_PASSED_ON])
+        for key in _FILTER_KEYS
+        for value in query.getlist(key)[: MAX_EXCLUDES + 1]
+    ]
+    return urlencode(pairs)
 
 
 def _action(value: str, what: str, errors: list[str]) -> str | None:

@@ -25,7 +25,7 @@ from profileviewer.agents.auth import agent_required
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
 from profileviewer.viewer import presenters, services
 from profileviewer.viewer.errors import AgentError, agent_error, input_error
-from profileviewer.viewer.filters import TimelineFilters, parse_filters
+from profileviewer.viewer.filters import TimelineFilters, filters_as_written, parse_filters
 from profileviewer.viewer.presenters import ACTIONS
 
 PANELS = {
@@ -143,13 +143,15 @@ def profile(request: HttpRequest) -> HttpResponse:
     if headers is not None and len(headers) > 1:
         return HttpResponseRedirect(_matches_url(ref))
     result = parse_filters(request.GET)
+    # Filters that do not parse go to the timeline as written, for it to say what is wrong.
+    filters = filters_as_written(request.GET) if result.errors else result.filters.querystring()
     context = {
         "ref": ref,
         "ref_query": _ref_query(ref, fresh="1" if _fresh(request) else ""),
         "header": headers[0] if headers else None,
         "header_loading": headers is None,
         "timeline_query": _ref_query(ref, fresh="1" if _fresh(request) else "")
-        + ("&" + result.filters.querystring() if result.filters.params() else ""),
+        + ("&" + filters if filters else ""),
         "panels": PANELS,
     }
     template = "viewer/profile.html"
@@ -304,7 +306,9 @@ def timeline_panel(request: HttpRequest) -> HttpResponse:
     if "since" in request.GET:
         return _timeline_live(request)
     htmx = request.htmx  # type: ignore[attr-defined]
-    more = bool(htmx) and "offset" in request.GET
+    # The next page, asked for by the timeline's scroll sentinel (`more=1`); a panel that
+    # starts further down (a shared "Load more" link) is still a whole panel.
+    more = bool(htmx) and request.GET.get("more") == "1"
     try:
         ref = ProfileRef.parse(request.GET.get("ref", ""))
         context = _timeline_context(request, ref)

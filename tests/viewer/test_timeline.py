@@ -171,6 +171,31 @@ def test_bad_filters_get_a_clear_message_in_the_panel_and_never_reach_upstream(
     assert agent.get("/profile/timeline", {"ref": JOE, **params}).status_code == 400
 
 
+@pytest.mark.parametrize(("params", "message"), BAD_FILTERS)
+def test_a_shared_profile_url_with_bad_filters_gets_a_timeline_saying_what_is_wrong(
+    agent, stub_client, params, message
+):
+    stub = stub_client(UnavailableError("must not be called"))
+    page = agent.get("/profile", {"ref": JOE, **params})
+    assert page.status_code == 200 and "<script>alert" not in page.content.decode()
+    url = unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page.content.decode())[1])
+    html = agent.get(url, **HTMX).content.decode()
+    assert '<form class="timeline-filters"' in html  # the whole panel, to correct them in
+    assert "Check the filters" in html and message in html.replace("“", "").replace("”", "")
+    assert "<script>alert" not in html
+    assert stub.calls == []
+
+
+def test_bad_filters_passed_on_by_the_profile_page_are_cut_to_a_bounded_url(agent, upstream):
+    page = agent.get(
+        "/profile", {"ref": JOE, "start": "9" * 10_000, "exclude": ["x" * 5000] * 500}
+    ).content.decode()
+    url = unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page)[1])
+    assert len(url) < 6000
+    html = agent.get(url, **HTMX).content.decode()
+    assert "The from date is not a date" in html and "is not an event action" in html
+
+
 # Dates that are fine in the agent's zone but have no UTC equivalent (the calendar ends at
 # 9999-12-31 and begins at 0001-01-01): the same message as any other bad date, not a 502.
 EDGE_OF_THE_CALENDAR = [
@@ -224,26 +249,38 @@ def test_the_first_page_shows_50_events_and_a_sentinel_that_loads_more(agent, bu
     html = agent.get("/profile/timeline", {"ref": "userId:busy-1"}, **HTMX).content.decode()
     assert html.count('<li class="event">') == 50
     sentinel = re.search(r'<li class="more" hx-get="([^"]+)" hx-trigger="intersect once"', html)
-    assert sentinel and "offset=50" in sentinel.group(1)
+    assert sentinel and "offset=50" in sentinel.group(1) and "more=1" in sentinel.group(1)
     assert "Load more" in html
+    following = agent.get(unescape(sentinel.group(1)), **HTMX).content.decode()
+    assert following.lstrip().startswith('<li class="day">')
+
+
+def test_a_load_more_link_opened_on_its_own_shows_the_whole_panel_from_there(agent, busy_customer):
+    html = agent.get("/profile/timeline", {"ref": "userId:busy-1"}, **HTMX).content.decode()
+    link = unescape(re.search(r'<a class="button small" href="([^"]+)">Load more</a>', html)[1])
+    page = agent.get(link).content.decode()
+    panel_url = unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page)[1])
+    panel = agent.get(panel_url, **HTMX).content.decode()
+    assert '<form class="timeline-filters"' in panel
+    assert panel.count('<li class="event">') == 50 and "offset=100" in panel
 
 
 def test_scrolling_pages_through_to_the_end_of_the_timeline(agent, busy_customer):
     second = agent.get(
-        "/profile/timeline", {"ref": "userId:busy-1", "offset": "50"}, **HTMX
+        "/profile/timeline", {"ref": "userId:busy-1", "offset": "50", "more": "1"}, **HTMX
     ).content.decode()
     assert second.lstrip().startswith('<li class="day">')
     assert second.count('<li class="event">') == 50
     assert "offset=100" in second
     third = agent.get(
-        "/profile/timeline", {"ref": "userId:busy-1", "offset": "100"}, **HTMX
+        "/profile/timeline", {"ref": "userId:busy-1", "offset": "100", "more": "1"}, **HTMX
     ).content.decode()
     assert third.count('<li class="event">') == 20
     assert "End of timeline." in third and 'class="more"' not in third
 
 
 def test_the_next_page_does_not_repeat_the_day_heading_it_continues(agent, busy_customer):
-    params = {"ref": "userId:busy-1", "offset": "50"}
+    params = {"ref": "userId:busy-1", "offset": "50", "more": "1"}
     alone = agent.get("/profile/timeline", params, **HTMX).content.decode()
     day = re.search(r'<h3 class="day-heading"><time datetime="([^"]+)"', alone).group(1)
     continued = agent.get("/profile/timeline", {**params, "day": day}, **HTMX).content.decode()
@@ -275,7 +312,8 @@ def test_reaching_the_10000_event_window_says_so(agent, stub_client):
 
 def test_a_failing_next_page_shows_its_error_in_place_and_can_retry(agent, stub_client):
     stub_client(RateLimitError("slow", request_id="req-9", retry_after=1))
-    html = agent.get("/profile/timeline", {"ref": JOE, "offset": "50"}, **HTMX).content.decode()
+    params = {"ref": JOE, "offset": "50", "more": "1"}
+    html = agent.get("/profile/timeline", params, **HTMX).content.decode()
     assert html.lstrip().startswith('<li class="more more-error"')
     assert 'hx-trigger="load delay:1s"' in html and "req-9" in html
 
