@@ -504,7 +504,7 @@ def document() -> dict[str, Any]:
                     "type": "apiKey",
                     "in": "header",
                     "name": "auth-token",
-                    "description": "The API key (PAPI-6); the sandbox's is `sandbox-token`.",
+                    "description": "The API key (PAPI-6); the sandbox's: SANDBOX_API_TOKEN.",
                 }
             },
             "headers": {

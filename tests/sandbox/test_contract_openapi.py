@@ -42,6 +42,12 @@ def test_the_document_is_served_without_auth_as_json(api):
     assert response.json()["openapi"].startswith("3.1.")
 
 
+def test_the_document_served_without_auth_names_no_api_key(api, settings):
+    # PAPI-6: the key reads every profile; a document anyone may fetch must not hand it out.
+    body = api.call(f"{api.root}/openapi.json", replace_headers=True).content.decode()
+    assert settings.SANDBOX_API_TOKEN not in body and "sandbox-token" not in body
+
+
 def test_the_document_is_valid_openapi_3_1():
     definitions.OPENAPI_31_VALIDATOR.validate(document())
     loaded = schemathesis.openapi.from_dict(document())
