@@ -116,6 +116,6 @@ def agent_error(error: IntileryError, *, where: str = "") -> AgentError:
     return AgentError("failed", "Could not load", error.message, request_id, status=502)
 
 
-def input_error(message: str) -> AgentError:
+def input_error(message: str, *, title: str = "Check the filters") -> AgentError:
     """Our own check of the agent's input failed before any call."""
-    return AgentError("bad_input", "Check the filters", message, None, status=400)
+    return AgentError("bad_input", title, message, None, status=400)

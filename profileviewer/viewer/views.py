@@ -39,6 +39,7 @@ PANELS = {
 MAX_QUERY_SHOWN = 200
 # What is kept of a ref or a query: more than any valid ref (a type and 512 characters).
 MAX_REF_KEPT = 600
+SEVERAL_REFS = "This link names more than one customer (ref); open one of them from the search."
 # The demo data's hero profiles (docs/demo-data.md), offered on the search page in sandbox mode.
 SANDBOX_EXAMPLES = (
     ("userId:qrc-117322", "Joe Bloggs"),
@@ -60,6 +61,15 @@ def _ref_query(ref: ProfileRef, **extra: str) -> str:
 def _profile_url(ref: ProfileRef, filters: TimelineFilters | None = None) -> str:
     params = [("ref", str(ref)), *(filters.params() if filters else [])]
     return f"{reverse('viewer:profile')}?{urlencode(params)}"
+
+
+def _ref(request: HttpRequest) -> ProfileRef:
+    """The customer a request is about; a link naming two (`ref` repeated, as an edited or
+    appended URL can) names none, rather than whichever came last."""
+    values = request.GET.getlist("ref")
+    if len(set(values)) > 1:
+        raise ProfileRefError(SEVERAL_REFS)
+    return ProfileRef.parse(values[0] if values else "")
 
 
 def _render_panel(
@@ -86,7 +96,7 @@ def _panel(
     request: HttpRequest, panel: str, load: Callable[[ProfileRef, bool], dict[str, Any]]
 ) -> HttpResponse:
     try:
-        ref = ProfileRef.parse(request.GET.get("ref", ""))
+        ref = _ref(request)
         services.require_customer(ref, fresh=_fresh(request))
         context = load(ref, _fresh(request))
     except IntileryError as error:
@@ -136,7 +146,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     loads beside the panels, and the browser gets the page one round trip sooner."""
     raw_ref = request.GET.get("ref", "")
     try:
-        ref = ProfileRef.parse(raw_ref)
+        ref = _ref(request)
     except ProfileRefError as error:
         return _bad_ref_page(request, raw_ref, error)
     headers = None if _fresh(request) else services.cached_header(ref)
@@ -191,7 +201,7 @@ def profile_header(request: HttpRequest) -> HttpResponse:
     raw_ref = request.GET.get("ref", "")
     if not request.htmx:  # type: ignore[attr-defined]
         try:
-            ProfileRef.parse(raw_ref)
+            _ref(request)
         except ProfileRefError as error:
             # Answered here: a redirect carrying 10 KB of bad ref is refused past 16 KB (a
             # bare 400), and a cut one could name someone else.
@@ -199,7 +209,7 @@ def profile_header(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(f"{reverse('viewer:profile')}?{urlencode({'ref': raw_ref})}")
     context: dict[str, Any] = {"header": None, "header_error": None}
     try:
-        ref = ProfileRef.parse(raw_ref)
+        ref = _ref(request)
         context |= {"ref": ref, "ref_query": _ref_query(ref)}
         headers = services.profile_header(ref, fresh=_fresh(request))
     except ProfileRefError as error:
@@ -303,14 +313,14 @@ def _timeline_context(request: HttpRequest, ref: ProfileRef) -> dict[str, Any]:
 @agent_required
 @vary_on_headers("HX-Request", "HX-Target")
 def timeline_panel(request: HttpRequest) -> HttpResponse:
-    if "since" in request.GET:
-        return _timeline_live(request)
     htmx = request.htmx  # type: ignore[attr-defined]
+    if "since" in request.GET and htmx:  # opened as a page, it is the whole panel
+        return _timeline_live(request)
     # The next page, asked for by the timeline's scroll sentinel (`more=1`); a panel that
     # starts further down (a shared "Load more" link) is still a whole panel.
     more = bool(htmx) and request.GET.get("more") == "1"
     try:
-        ref = ProfileRef.parse(request.GET.get("ref", ""))
+        ref = _ref(request)
         context = _timeline_context(request, ref)
     except IntileryError as error:
         if more:
@@ -337,7 +347,7 @@ def event_json(request: HttpRequest) -> HttpResponse:
     timeline page does not carry 50 events' JSON that is rarely read."""
     event_id = request.GET.get("event_id", "")[:200]
     try:
-        ref = ProfileRef.parse(request.GET.get("ref", ""))
+        ref = _ref(request)
         result = parse_filters(request.GET)
         if result.errors:
             error = input_error(result.errors[0])
@@ -350,7 +360,8 @@ def event_json(request: HttpRequest) -> HttpResponse:
                 context |= {"ref": ref, "panel": "timeline", "panel_title": "Raw event"}
                 context["panel_template"] = "viewer/panels.html#event-json-page"
                 return render(request, "viewer/panel_page.html", context)
-            error = input_error("That event is no longer on this timeline page: reload it.")
+            detail = "That event is no longer on this timeline page: reload it."
+            error = input_error(detail, title="Reload the timeline")
     except IntileryError as exc:
         error = agent_error(exc, where="the raw event")
     if request.htmx:  # type: ignore[attr-defined]
@@ -363,32 +374,29 @@ def _more_error(request: HttpRequest, error: AgentError) -> HttpResponse:
     return render(request, "viewer/panels.html#timeline-more-error", context)
 
 
+def _live_paused(request: HttpRequest, error: AgentError) -> HttpResponse:
+    content = render(request, "viewer/panels.html#live-paused", {"error": error}).content
+    return HttpResponseStopPolling(content)
+
+
 def _timeline_live(request: HttpRequest) -> HttpResponse:
     """Events newer than `since`, inserted above the timeline; polling stops after an error."""
     since_text = request.GET.get("since", "")[:40]
     try:
-        ref = ProfileRef.parse(request.GET.get("ref", ""))
+        ref = _ref(request)
+        result = parse_filters(request.GET)
+        if result.errors:
+            return _live_paused(request, input_error(result.errors[0]))
         since = datetime.fromisoformat(since_text)
         if timezone.is_naive(since):
             raise ValueError(since_text)
         since = since.astimezone(UTC)  # OverflowError at the ends of the calendar
-        result = parse_filters(request.GET)
-        if result.errors:
-            raise ValueError(result.errors[0])
         groups, newest = services.new_events(ref, result.filters, since)
     except (ValueError, OverflowError):
-        return HttpResponseStopPolling(
-            render(
-                request,
-                "viewer/panels.html#live-paused",
-                {"error": input_error("Live updates stopped: the timeline's filters are invalid.")},
-            ).content
-        )
+        detail = "The time to look for new events from is not readable: reload the page."
+        return _live_paused(request, input_error(detail, title="Reload the page"))
     except IntileryError as error:
-        paused = {"error": agent_error(error, where="live updates")}
-        return HttpResponseStopPolling(
-            render(request, "viewer/panels.html#live-paused", paused).content
-        )
+        return _live_paused(request, agent_error(error, where="live updates"))
     context: dict[str, Any] = {
         "ref": ref,
         "filters": result.filters,

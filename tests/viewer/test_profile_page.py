@@ -153,6 +153,26 @@ def test_a_malformed_ref_is_a_clear_message_not_an_error_page(agent: Client, db:
         assert "<script>x" not in header.content.decode()
 
 
+TWO_CUSTOMERS = "ref=userId%3Aqrc-117322&ref=email%3Atheo.robinson146%40example.com"
+
+
+def test_a_link_naming_two_customers_shows_neither_and_says_so(agent: Client, stub_client) -> None:
+    # An edited or appended link must not show whichever customer came last.
+    stub = stub_client(UnavailableError("must not be called"))
+    for url in ["/profile?", "/profile/header?", *PANEL_URLS, "/profile/event?event_id=e&"]:
+        for extra in ({}, HTMX):
+            response = agent.get(url + TWO_CUSTOMERS, **extra)
+            html = response.content.decode()
+            assert response.status_code in (200, 400), url
+            assert "names more than one customer" in html, (url, extra)
+            assert "Theo" not in html and "Joe" not in html
+    live = agent.get("/profile/timeline?since=2026-01-01T00:00Z&" + TWO_CUSTOMERS, **HTMX)
+    assert live.status_code == 286 and "names more than one customer" in live.content.decode()
+    assert stub.calls == []
+    # The same customer twice is still that customer.
+    assert agent.get("/profile", {"ref": [JOE, JOE]}).status_code == 200
+
+
 def test_the_header_url_opened_as_a_page_goes_to_the_profile(agent: Client, db: None) -> None:
     response = agent.get("/profile/header", {"ref": JOE})
     assert response.status_code == 302

@@ -72,7 +72,9 @@ def test_an_events_raw_json_opens_as_a_page_without_javascript(agent, upstream):
 def test_an_unknown_event_id_says_so_instead_of_failing(agent, upstream):
     response = agent.get("/profile/event", {"ref": JOE, "event_id": "nope"}, **HTMX)
     assert response.status_code == 200
-    assert "no longer on this timeline page" in response.content.decode()
+    html = response.content.decode()
+    assert "Reload the timeline" in html and "no longer on this timeline page" in html
+    assert "Check the filters" not in html  # the filters are fine
 
 
 def test_oldest_first_reverses_the_order(agent, upstream):
@@ -383,8 +385,29 @@ def test_a_since_with_no_utc_equivalent_stops_polling_without_an_error_logged(
     with caplog.at_level("ERROR"):
         response = agent.get("/profile/timeline", {"ref": JOE, "since": since}, **HTMX)
     assert response.status_code == 286
-    assert "Check the filters: live updates paused." in response.content.decode()
+    assert "Reload the page: live updates paused. The time to look for new events from" in (
+        response.content.decode()
+    )
     assert caplog.records == []
+
+
+def test_a_poll_with_bad_filters_stops_saying_which_filter(agent, stub_client):
+    stub = stub_client(UnavailableError("must not be called"))
+    since = timezone.now().isoformat()
+    params = {"ref": JOE, "since": since, "start": "someday"}
+    response = agent.get("/profile/timeline", params, **HTMX)
+    assert response.status_code == 286
+    html = response.content.decode()
+    assert "Check the filters: live updates paused. The from date is not a date" in html
+    assert stub.calls == []
+
+
+def test_a_poll_url_opened_as_a_page_shows_the_whole_timeline_panel(agent, upstream):
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    response = agent.get("/profile/timeline", {"ref": JOE, "since": since})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<!doctype html>" in html.lower()
+    assert '<form class="timeline-filters"' in html and '<li class="event">' in html
 
 
 def test_the_filter_form_shows_the_filters_in_force(agent, upstream):
