@@ -75,6 +75,11 @@ class TimelineFilters:
     def querystring(self, **overrides: object) -> str:
         return urlencode(self.params(**overrides))
 
+    @property
+    def unpaged_querystring(self) -> str:
+        """The filters without the page position, for a link that gives its own."""
+        return self.querystring(offset="")
+
 
 @dataclass
 class FilterResult:
@@ -127,13 +132,28 @@ def _moment(text: str, *, end_of_day: bool, what: str, errors: list[str]) -> dat
         # In UTC here, as the API will need it: a moment at the edge of the calendar
         # (0001-01-01 east of UTC, 9999-12-31 west of it) has no UTC equivalent.
         return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
+    except ValueError:
         errors.append(f"The {what} date is not a date: use YYYY-MM-DD.")
         return None
+    except OverflowError:
+        errors.append(
+            f"The {what} date is beyond the calendar the timeline searches: in UTC it must"
+            " fall between the years 1 and 9999."
+        )
+        return None
+
+
+# The filters a link can give only once, and what the agent calls each.
+_SINGLE = {"include": "“show only” action", "start": "“from” date", "end": "“to” date"}
+_SINGLE |= {"sort": "order", "offset": "page position"}
 
 
 def parse_filters(query: QueryDict) -> FilterResult:
     errors: list[str] = []
+    for key, what in _SINGLE.items():
+        # A link whose filter was edited by appending: not whichever came last.
+        if len(set(query.getlist(key))) > 1:
+            errors.append(f"The link gives more than one {what}: keep one.")
     include = _action(query.get("include", ""), "show only", errors) or ""
     excludes: list[str] = []
     for raw in query.getlist("exclude")[: MAX_EXCLUDES + 1]:

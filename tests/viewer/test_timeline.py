@@ -143,9 +143,13 @@ BAD_FILTERS = [
     ({"start": "yesterday-ish"}, "The from date is not a date"),
     ({"end": "2026-13-45"}, "The to date is not a date"),
     ({"start": "9" * 500}, "The from date is not a date"),
-    ({"start": "0001-01-01T00:00+14:00"}, "The from date is not a date"),
-    ({"end": "9999-12-31T23:59-12:00"}, "The to date is not a date"),
-    ({"end": "9999-12-31"}, "The to date is not a date"),
+    ({"start": "0001-01-01T00:00+14:00"}, "The from date is beyond the calendar"),
+    ({"end": "9999-12-31T23:59-12:00"}, "The to date is beyond the calendar"),
+    ({"end": "9999-12-31"}, "The to date is beyond the calendar"),
+    ({"include": ["page_viewed", "order_completed"]}, "more than one show only action"),
+    ({"sort": ["asc", "desc"]}, "more than one order"),
+    ({"offset": ["50", "0"]}, "more than one page position"),
+    ({"start": ["2026-01-01", "2026-02-01"]}, "more than one from date"),
     ({"start": "2026-05-02", "end": "2026-05-01"}, "must be before"),
     ({"offset": "-50"}, "whole number of 0 or more"),
     ({"offset": "ten"}, "whole number of 0 or more"),
@@ -199,12 +203,12 @@ def test_bad_filters_passed_on_by_the_profile_page_are_cut_to_a_bounded_url(agen
 
 
 # Dates that are fine in the agent's zone but have no UTC equivalent (the calendar ends at
-# 9999-12-31 and begins at 0001-01-01): the same message as any other bad date, not a 502.
+# 9999-12-31 and begins at 0001-01-01): a message that says so, not a 502.
 EDGE_OF_THE_CALENDAR = [
-    ("America/Los_Angeles", {"end": "9999-12-31T23:59"}, "The to date is not a date"),
-    ("America/Los_Angeles", {"end": "9999-12-31"}, "The to date is not a date"),
-    ("Asia/Tokyo", {"start": "0001-01-01T00:00"}, "The from date is not a date"),
-    ("Asia/Tokyo", {"start": "0001-01-01"}, "The from date is not a date"),
+    ("America/Los_Angeles", {"end": "9999-12-31T23:59"}, "The to date is beyond the calendar"),
+    ("America/Los_Angeles", {"end": "9999-12-31"}, "The to date is beyond the calendar"),
+    ("Asia/Tokyo", {"start": "0001-01-01T00:00"}, "The from date is beyond the calendar"),
+    ("Asia/Tokyo", {"start": "0001-01-01"}, "The from date is beyond the calendar"),
 ]
 
 
@@ -265,6 +269,20 @@ def test_a_load_more_link_opened_on_its_own_shows_the_whole_panel_from_there(age
     panel = agent.get(panel_url, **HTMX).content.decode()
     assert '<form class="timeline-filters"' in panel
     assert panel.count('<li class="event">') == 50 and "offset=100" in panel
+
+
+def test_following_each_pages_sentinel_reaches_the_end_with_every_event_once(agent, busy_customer):
+    html = agent.get("/profile/timeline", {"ref": "userId:busy-1"}, **HTMX).content.decode()
+    paths = re.findall(r"/p/\d+", html)
+    for _ in range(5):
+        sentinel = re.search(r'<li class="more" hx-get="([^"]+)"', html)
+        if sentinel is None:
+            break
+        html = agent.get(unescape(sentinel[1]), **HTMX).content.decode()
+        assert "Check the filters" not in html
+        paths += re.findall(r"/p/\d+", html)
+    assert "End of timeline." in html
+    assert len(paths) == len(set(paths)) == 60  # the 120 events' page views, each once
 
 
 def test_scrolling_pages_through_to_the_end_of_the_timeline(agent, busy_customer):
