@@ -23,6 +23,7 @@ from profileviewer.viewer.presenters import (
     DayGroup,
     EventRow,
     RunRow,
+    action_style,
     day_label,
 )
 from profileviewer.viewer.presenters import money as _money
@@ -160,11 +161,13 @@ def chart_bars(bars: list[Bar]) -> SafeString:
 
 @register.simple_tag
 def action_options(actions: dict[str, ActionStyle], selected: str) -> SafeString:
+    # An action outside our list (a custom one, or a shared link's) is still the filter in
+    # force: shown and selected, so the form says what the timeline is filtered by.
     return mark_safe(  # noqa: S308 (escaped)
         "".join(
             f'<option value="{escape(action)}"{" selected" if action == selected else ""}>'
             f"{escape(style.label)}</option>"
-            for action, style in actions.items()
+            for action, style in _with_others(actions, (selected,) if selected else ())
         )
     )
 
@@ -176,9 +179,17 @@ def action_checkboxes(actions: dict[str, ActionStyle], checked: tuple[str, ...])
             f'<label class="check"><input type="checkbox" name="exclude" '
             f'value="{escape(action)}"{" checked" if action in checked else ""}> '
             f"{escape(style.label)}</label>"
-            for action, style in actions.items()
+            for action, style in _with_others(actions, checked)
         )
     )
+
+
+def _with_others(
+    actions: dict[str, ActionStyle], chosen: tuple[str, ...]
+) -> list[tuple[str, ActionStyle]]:
+    """The known actions, then any chosen one that is not among them."""
+    others = [(action, action_style(action)) for action in chosen if action not in actions]
+    return [*actions.items(), *others]
 
 
 # --- Timeline rows -------------------------------------------------------------------------
