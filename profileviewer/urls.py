@@ -1,11 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from profileviewer.api import views as api_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("profileviewer.agents.urls")),
     path("api/v1/", include("profileviewer.api.urls")),
+    # Anything else under /api is an API client's mistake: the API's JSON error body.
+    re_path(r"^api(?:/(?P<rest>.*))?$", api_views.not_found),
     path("", include("profileviewer.viewer.urls")),
 ]
 
