@@ -37,6 +37,7 @@ else:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if _local else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "profileviewer.agents.csrf.csrf_failure"
 
 # --- Applications -------------------------------------------------------------------------
 INSTALLED_APPS = [

@@ -104,3 +104,20 @@ def test_a_nonsense_time_zone_cookie_falls_back_to_utc(agent: Client, upstream) 
     response = agent.get(f"/profile/meta?ref={JOE}", **HTMX)
     assert response.status_code == 200
     assert "UTC" in response.content.decode()
+
+
+def test_a_sign_in_with_an_expired_form_says_what_to_do(db: None) -> None:
+    # A sign-in page left open while the session changed: our page, not Django's stock 403.
+    User.objects.create_user("ann", password="pw-ann-123")
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/accounts/login/")
+    browser.cookies["csrftoken"] = "x" * 32  # rotated since the form was rendered
+    response = browser.post(
+        "/accounts/login/",
+        {"username": "ann", "password": "pw-ann-123", "csrfmiddlewaretoken": "y" * 32},
+    )
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "This form has expired" in html and "reload the page" in html
+    assert "DEBUG" not in html and "CSRF" not in html
+    assert "_auth_user_id" not in browser.session  # nothing was done
