@@ -428,27 +428,23 @@ def test_a_poll_url_opened_as_a_page_shows_the_whole_timeline_panel(agent, upstr
     assert '<form class="timeline-filters"' in html and '<li class="event">' in html
 
 
+def panel_and_form(agent, **filters: str) -> tuple[str, str]:
+    """Joe's timeline panel with these filters, and its filter form alone."""
+    html = agent.get("/profile/timeline", {"ref": JOE, **filters}, **HTMX).content.decode()
+    return html, html[: html.index('id="timeline-results"')]
+
+
 def test_an_action_outside_the_list_still_shows_as_the_filter_in_force(agent, upstream):
     # Actions are open-ended (PAPI-17): a custom one, or a shared link's, is filtered by and
     # shown, so the agent sees what hides the events and Apply keeps it.
-    html = agent.get(
-        "/profile/timeline",
-        {"ref": JOE, "include": "loyalty_redeemed", "exclude": "survey_done"},
-        **HTMX,
-    ).content.decode()
-    form = html[: html.index('id="timeline-results"')]
+    html, form = panel_and_form(agent, include="loyalty_redeemed", exclude="survey_done")
     assert '<option value="loyalty_redeemed" selected>Loyalty redeemed</option>' in form
     assert 'value="survey_done" checked> Survey done</label>' in form
     assert "No events match these filters." in html
 
 
 def test_the_filter_form_shows_the_filters_in_force(agent, upstream):
-    html = agent.get(
-        "/profile/timeline",
-        {"ref": JOE, "include": "product_viewed", "exclude": "email_sent,page_viewed"},
-        **HTMX,
-    ).content.decode()
-    form = html[: html.index('id="timeline-results"')]
+    _, form = panel_and_form(agent, include="product_viewed", exclude="email_sent,page_viewed")
     assert '<option value="product_viewed" selected>Product viewed</option>' in form
     assert form.count(" selected>") == 2  # that action, and the default order
     assert 'value="email_sent" checked>' in form and 'value="page_viewed" checked>' in form
