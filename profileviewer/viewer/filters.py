@@ -23,8 +23,16 @@ MAX_EXCLUDES = 20
 # Event actions are snake_case words (PAPI-17); anything else cannot match an event.
 _ACTION = re.compile(r"[a-z][a-z0-9_]{0,99}")
 _MAX_DATE_TEXT = 40
-_FILTER_KEYS = ("include", "exclude", "start", "end", "sort", "offset")
 _MAX_PASSED_ON = 200
+# The filters a link can give only once, and what the agent calls each.
+_SINGLE = {
+    "include": "“show only” action",
+    "start": "“from” date",
+    "end": "“to” date",
+    "sort": "order",
+    "offset": "page position",
+}
+_FILTER_KEYS = ("exclude", *_SINGLE)
 
 
 @dataclass(frozen=True)
@@ -88,15 +96,20 @@ class FilterResult:
 
 
 def filters_as_written(query: QueryDict) -> str:
-    """The filter parameters as the URL gave them (each cut to a length no good value
-    reaches), for a panel that reports what is wrong with them: a page whose filters do not
-    parse passes them on as written, so its timeline says why, rather than showing every
-    event as if the URL had asked for no filter."""
-    pairs = [
-        (key, value[:_MAX_PASSED_ON])
-        for key in _FILTER_KEYS
-        for value in query.getlist(key)[: MAX_EXCLUDES + 1]
-    ]
+    """The filter parameters as the URL gave them, for a panel that reports what is wrong
+    with them: a page whose filters do not parse passes them on, so its timeline says why,
+    rather than showing every event as if the URL had asked for no filter.
+
+    Bounded, yet still wrong wherever the page found them wrong: a key given once may be
+    given twice (its first two different values are kept), `exclude` up to one value too
+    many, and a value cut short is marked so that it cannot read as a good one.
+    """
+    pairs = []
+    for key in _FILTER_KEYS:
+        values = list(dict.fromkeys(query.getlist(key)))
+        for value in values[: MAX_EXCLUDES + 1 if key == "exclude" else 2]:
+            cut = len(value) > _MAX_PASSED_ON
+            pairs.append((key, value[:_MAX_PASSED_ON] + "…" if cut else value))
     return urlencode(pairs)
 
 
@@ -141,11 +154,6 @@ def _moment(text: str, *, end_of_day: bool, what: str, errors: list[str]) -> dat
             " fall between the years 1 and 9999."
         )
         return None
-
-
-# The filters a link can give only once, and what the agent calls each.
-_SINGLE = {"include": "“show only” action", "start": "“from” date", "end": "“to” date"}
-_SINGLE |= {"sort": "order", "offset": "page position"}
 
 
 def parse_filters(query: QueryDict) -> FilterResult:

@@ -66,7 +66,7 @@ def _profile_url(ref: ProfileRef, filters: TimelineFilters | None = None) -> str
 def _ref(request: HttpRequest) -> ProfileRef:
     """The customer a request is about; a link naming two (`ref` repeated, as an edited or
     appended URL can) names none, rather than whichever came last."""
-    values = request.GET.getlist("ref")
+    values = [value for value in request.GET.getlist("ref") if value.strip()]
     if len(set(values)) > 1:
         raise ProfileRefError(SEVERAL_REFS)
     return ProfileRef.parse(values[0] if values else "")

@@ -169,8 +169,9 @@ def test_a_link_naming_two_customers_shows_neither_and_says_so(agent: Client, st
     live = agent.get("/profile/timeline?since=2026-01-01T00:00Z&" + TWO_CUSTOMERS, **HTMX)
     assert live.status_code == 286 and "names more than one customer" in live.content.decode()
     assert stub.calls == []
-    # The same customer twice is still that customer.
+    # The same customer twice, or beside an empty ref, is still that customer.
     assert agent.get("/profile", {"ref": [JOE, JOE]}).status_code == 200
+    assert agent.get("/profile", {"ref": [JOE, ""]}).status_code == 200
 
 
 def test_the_header_url_opened_as_a_page_goes_to_the_profile(agent: Client, db: None) -> None:

@@ -192,6 +192,27 @@ def test_a_shared_profile_url_with_bad_filters_gets_a_timeline_saying_what_is_wr
     assert stub.calls == []
 
 
+LONG_NAMES = [f"custom_action_{i:02d}_{'x' * 20}" for i in range(25)]
+# Wrong only past the point where a value passed on is cut, or only in a value repeated.
+WRONG_FAR_IN = [
+    ({"exclude": ",".join(LONG_NAMES)}, "is not an event action"),
+    ({"exclude": ",".join([*LONG_NAMES[:15], "Bad-Action"])}, "is not an event action"),
+    ({"sort": ["asc", "asc", "desc"]}, "more than one order"),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), WRONG_FAR_IN)
+def test_filters_wrong_far_in_are_still_wrong_when_the_profile_page_passes_them_on(
+    agent, stub_client, params, message
+):
+    stub = stub_client(UnavailableError("must not be called"))
+    page = agent.get("/profile", {"ref": JOE, **params}).content.decode()
+    url = unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page)[1])
+    html = agent.get(url, **HTMX).content.decode()
+    assert "Check the filters" in html and message in html.replace("“", "").replace("”", "")
+    assert stub.calls == []
+
+
 def test_bad_filters_passed_on_by_the_profile_page_are_cut_to_a_bounded_url(agent, upstream):
     page = agent.get(
         "/profile", {"ref": JOE, "start": "9" * 10_000, "exclude": ["x" * 5000] * 500}
