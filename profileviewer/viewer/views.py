@@ -63,13 +63,17 @@ def _profile_url(ref: ProfileRef, filters: TimelineFilters | None = None) -> str
     return f"{reverse('viewer:profile')}?{urlencode(params)}"
 
 
-def _ref(request: HttpRequest) -> ProfileRef:
-    """The customer a request is about; a link naming two (`ref` repeated, as an edited or
-    appended URL can) names none, rather than whichever came last."""
+def _ref_text(request: HttpRequest) -> str:
+    """The customer a request is about, as written; a link naming two (`ref` repeated, as an
+    edited or appended URL can) names none, rather than whichever came last."""
     values = [value for value in request.GET.getlist("ref") if value.strip()]
     if len(set(values)) > 1:
         raise ProfileRefError(SEVERAL_REFS)
-    return ProfileRef.parse(values[0] if values else "")
+    return values[0] if values else ""
+
+
+def _ref(request: HttpRequest) -> ProfileRef:
+    return ProfileRef.parse(_ref_text(request))
 
 
 def _render_panel(
@@ -201,12 +205,13 @@ def profile_header(request: HttpRequest) -> HttpResponse:
     raw_ref = request.GET.get("ref", "")
     if not request.htmx:  # type: ignore[attr-defined]
         try:
-            _ref(request)
+            ref_text = _ref_text(request)
+            ProfileRef.parse(ref_text)
         except ProfileRefError as error:
             # Answered here: a redirect carrying 10 KB of bad ref is refused past 16 KB (a
             # bare 400), and a cut one could name someone else.
             return _bad_ref_page(request, raw_ref, error)
-        return HttpResponseRedirect(f"{reverse('viewer:profile')}?{urlencode({'ref': raw_ref})}")
+        return HttpResponseRedirect(f"{reverse('viewer:profile')}?{urlencode({'ref': ref_text})}")
     context: dict[str, Any] = {"header": None, "header_error": None}
     try:
         ref = _ref(request)

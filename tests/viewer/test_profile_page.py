@@ -172,6 +172,8 @@ def test_a_link_naming_two_customers_shows_neither_and_says_so(agent: Client, st
     # The same customer twice, or beside an empty ref, is still that customer.
     assert agent.get("/profile", {"ref": [JOE, JOE]}).status_code == 200
     assert agent.get("/profile", {"ref": [JOE, ""]}).status_code == 200
+    redirect = agent.get("/profile/header", {"ref": [JOE, ""]})
+    assert redirect["Location"] == "/profile?ref=userId%3Aqrc-117322"
 
 
 def test_the_header_url_opened_as_a_page_goes_to_the_profile(agent: Client, db: None) -> None:
