@@ -17,6 +17,11 @@ from tests.viewer.conftest import HTMX, JOE
 RESULTS = {**HTMX, "HTTP_HX_TARGET": "timeline-results"}
 
 
+def timeline_slot_url(page: str) -> str:
+    """The URL a profile page loads its timeline panel from."""
+    return unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page)[1])
+
+
 def events_of(html: str) -> str:
     """The event list only, without the filter form's action names."""
     return html[html.index('<ol class="days"') :]
@@ -130,7 +135,7 @@ def test_a_shared_filtered_profile_url_loads_the_timeline_with_those_filters(age
     html = agent.get(
         "/profile", {"ref": JOE, "include": "order_completed", "exclude": "email_sent"}
     ).content.decode()
-    url = re.search(r'hx-get="(/profile/timeline\?[^"]+)"', html).group(1)
+    url = timeline_slot_url(html)
     assert "include=order_completed" in url and "exclude=email_sent" in url
 
 
@@ -184,7 +189,7 @@ def test_a_shared_profile_url_with_bad_filters_gets_a_timeline_saying_what_is_wr
     stub = stub_client(UnavailableError("must not be called"))
     page = agent.get("/profile", {"ref": JOE, **params})
     assert page.status_code == 200 and "<script>alert" not in page.content.decode()
-    url = unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page.content.decode())[1])
+    url = timeline_slot_url(page.content.decode())
     html = agent.get(url, **HTMX).content.decode()
     assert '<form class="timeline-filters"' in html  # the whole panel, to correct them in
     assert "Check the filters" in html and message in html.replace("“", "").replace("”", "")
@@ -207,7 +212,7 @@ def test_filters_wrong_far_in_are_still_wrong_when_the_profile_page_passes_them_
 ):
     stub = stub_client(UnavailableError("must not be called"))
     page = agent.get("/profile", {"ref": JOE, **params}).content.decode()
-    url = unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page)[1])
+    url = timeline_slot_url(page)
     html = agent.get(url, **HTMX).content.decode()
     assert "Check the filters" in html and message in html.replace("“", "").replace("”", "")
     assert stub.calls == []
@@ -217,7 +222,7 @@ def test_bad_filters_passed_on_by_the_profile_page_are_cut_to_a_bounded_url(agen
     page = agent.get(
         "/profile", {"ref": JOE, "start": "9" * 10_000, "exclude": ["x" * 5000] * 500}
     ).content.decode()
-    url = unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page)[1])
+    url = timeline_slot_url(page)
     assert len(url) < 6000
     html = agent.get(url, **HTMX).content.decode()
     assert "The from date is not a date" in html and "is not an event action" in html
@@ -286,7 +291,7 @@ def test_a_load_more_link_opened_on_its_own_shows_the_whole_panel_from_there(age
     html = agent.get("/profile/timeline", {"ref": "userId:busy-1"}, **HTMX).content.decode()
     link = unescape(re.search(r'<a class="button small" href="([^"]+)">Load more</a>', html)[1])
     page = agent.get(link).content.decode()
-    panel_url = unescape(re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page)[1])
+    panel_url = timeline_slot_url(page)
     panel = agent.get(panel_url, **HTMX).content.decode()
     assert '<form class="timeline-filters"' in panel
     assert panel.count('<li class="event">') == 50 and "offset=100" in panel
