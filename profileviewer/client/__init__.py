@@ -18,24 +18,19 @@ from profileviewer.client.errors import (
     ValidationError,
     error_from_response,
 )
-from profileviewer.client.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket
 from profileviewer.client.refs import IdType, ProfileRef
 from profileviewer.client.retry import RetryPolicy
 from profileviewer.client.types import (
     EVENT_WINDOW,
     MAX_PAGE_SIZE,
-    BriefPage,
     ChannelPreference,
     CreatedBy,
     Event,
-    EventBrief,
     EventPage,
     EventQuery,
-    EventStamp,
     ExternalId,
     Meta,
     ProfileListPage,
-    StampPage,
     Traits,
 )
 
@@ -43,15 +38,12 @@ __all__ = [
     "EVENT_WINDOW",
     "MAX_PAGE_SIZE",
     "AuthenticationError",
-    "BriefPage",
     "ChannelPreference",
     "ClientConfig",
     "CreatedBy",
     "Event",
-    "EventBrief",
     "EventPage",
     "EventQuery",
-    "EventStamp",
     "ExternalId",
     "IdType",
     "IntileryError",
@@ -64,12 +56,8 @@ __all__ = [
     "ProfilesClient",
     "ProtocolError",
     "RateLimitError",
-    "RateLimiter",
-    "RedisTokenBucket",
     "RetryPolicy",
     "SingleFlight",
-    "StampPage",
-    "TokenBucket",
     "Traits",
     "UnavailableError",
     "ValidationError",

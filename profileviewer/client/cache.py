@@ -19,19 +19,16 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import redis
 from django.core.cache import BaseCache, caches
-from django.core.signals import setting_changed
 
 from profileviewer.client.errors import IntileryError, UnavailableError
 
 logger = logging.getLogger("profileviewer.client")
 
 MISSING = object()
-# v2: the answer's bytes (v1 held the parsed JSON).
 KEY_PREFIX = "pv:client:v2:"
 
 
@@ -42,134 +39,33 @@ def cache_key(url: str, params: Mapping[str, str] | None) -> str:
     return KEY_PREFIX + digest
 
 
-# One instance of the default cache for the whole process. Django's ``caches["default"]`` is
-# per thread, and the viewer and the insights fetch pages on short-lived pool threads: each
-# new thread built its own Redis connection pool, so every cached read paid a new connection
-# (and redis-py's version look-up on disk), ~3 ms a panel. Django's cache backends are
-# thread-safe; tests that override CACHES get a new instance through ``setting_changed``.
-_default_cache: BaseCache | None = None
-_default_cache_lock = threading.Lock()
-
-
-def default_cache() -> BaseCache:
-    global _default_cache
-    with _default_cache_lock:
-        if _default_cache is None:
-            _default_cache = caches.create_connection("default")
-        return _default_cache
-
-
-def _forget_default_cache(*, setting: str, **kwargs: Any) -> None:
-    global _default_cache
-    if setting == "CACHES":
-        with _default_cache_lock:
-            _default_cache = None
-
-
-setting_changed.connect(_forget_default_cache)
-
-
-# Answers handed to the writer and not yet in the shared cache, by (backend, key), with when
-# they expire: a read in this process finds them here meanwhile.
-_pending: dict[tuple[int, str], tuple[bytes, float]] = {}
-_pending_lock = threading.Lock()
-# One thread, so writes of one key land in the order they were made.
-_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pv-cache-write")
-# Past this many answers waiting (a cache that stopped answering), callers store their own.
-MAX_PENDING = 256
-
-
 class ResponseCache:
-    """``write_behind``: an answer is stored by a background thread, not by the caller, which
-    goes on at once. For a cache over the network (Redis), where storing a page of events
-    was a round trip of ~0.3 ms on the request's path; this process reads it from memory
-    until it lands, and other processes wait for it under the fetch lock, released only
-    once it has landed (``then``)."""
+    """Answers kept as the bytes the API sent (a hit reads them again, as a fetch would)."""
 
-    def __init__(self, cache: BaseCache | None = None, *, write_behind: bool = False) -> None:
-        # None: the process's default cache, looked up per call so override_settings(CACHES=...)
-        # in tests takes effect.
+    def __init__(self, cache: BaseCache | None = None) -> None:
+        # None: the default cache, looked up per call so override_settings(CACHES=...) works.
         self._cache = cache
-        self.write_behind = write_behind
 
     @property
     def backend(self) -> BaseCache:
-        return self._cache if self._cache is not None else default_cache()
+        return self._cache if self._cache is not None else caches["default"]
 
     def get(self, key: str) -> Any:
-        """The bytes of the answer kept under ``key``, or ``MISSING``; the caller reads them."""
-        backend = self.backend
-        if _pending:
-            with _pending_lock:
-                pending = _pending.get((id(backend), key))
-            # A writer stuck on a cache that stopped answering: its answers still expire.
-            if pending is not None and time.monotonic() < pending[1]:
-                return pending[0]
+        """The bytes kept under ``key``, or ``MISSING``."""
         try:
-            content = backend.get(key, MISSING)
+            content = self.backend.get(key, MISSING)
         except Exception as exc:  # a cache outage must not fail the call: fetch instead
             logger.warning("Client cache read failed (%s)", type(exc).__name__)
             return MISSING
         return content if isinstance(content, bytes) else MISSING
 
-    def set(
-        self, key: str, content: bytes, ttl: int, *, then: Callable[[], None] | None = None
-    ) -> None:
-        """Keep an answer as the bytes the API sent: storing them costs nothing, where
-        pickling a parsed 100-event page cost ~0.2 ms, and a hit reads them again in about
-        the time unpickling took. ``then`` runs once it is stored (or failed to be)."""
+    def set(self, key: str, content: bytes, ttl: int) -> None:
         if ttl <= 0:
-            if then is not None:
-                then()
-            return
-        backend = self.backend
-        if not self.write_behind:
-            _store(backend, key, content, ttl, then)
-            return
-        slot = (id(backend), key)
-        with _pending_lock:
-            # An answer for a key already waiting goes behind it, full or not: stored here,
-            # it would land first and the older one, still queued, over it.
-            behind = len(_pending) < MAX_PENDING or slot in _pending
-            if behind:
-                _pending[slot] = (content, time.monotonic() + ttl)
-        if not behind:
-            _store(backend, key, content, ttl, then)
             return
         try:
-            _writer.submit(_store, backend, key, content, ttl, then, slot)
-        except RuntimeError:  # the interpreter is shutting down: store it here
-            _store(backend, key, content, ttl, then, slot)
-
-
-def _store(
-    backend: BaseCache,
-    key: str,
-    content: bytes,
-    ttl: int,
-    then: Callable[[], None] | None,
-    slot: tuple[int, str] | None = None,
-) -> None:
-    try:
-        backend.set(key, content, ttl)
-    except Exception as exc:  # as above: the answer is still good without the cache
-        logger.warning("Client cache write failed (%s)", type(exc).__name__)
-    finally:
-        if slot is not None:
-            with _pending_lock:
-                pending = _pending.get(slot)
-                if pending is not None and pending[0] is content:
-                    del _pending[slot]
-        if then is not None:
-            try:
-                then()
-            except Exception:  # on the writer's thread, nobody else would hear of it
-                logger.exception("Client cache: what follows a write failed")
-
-
-def drain_writes() -> None:
-    """Wait until every answer handed to the writer has landed (tests, benchmarks)."""
-    _writer.submit(lambda: None).result()
+            self.backend.set(key, content, ttl)
+        except Exception as exc:  # as above: the answer is still good without the cache
+            logger.warning("Client cache write failed (%s)", type(exc).__name__)
 
 
 class _Flight:

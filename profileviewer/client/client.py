@@ -25,7 +25,6 @@ from profileviewer.client.cache import (
     ResponseCache,
     SingleFlight,
     cache_key,
-    drain_writes,
     wait_for_cache,
 )
 from profileviewer.client.config import ClientConfig
@@ -37,13 +36,11 @@ from profileviewer.client.errors import (
     ValidationError,
 )
 from profileviewer.client.metrics import counters
-from profileviewer.client.ratelimit import RateLimiter, RedisTokenBucket, TokenBucket, acquire
 from profileviewer.client.refs import ProfileRef
 from profileviewer.client.retry import RetryPolicy
 from profileviewer.client.transport import (
     Answer,
     UnreadableAnswer,
-    environment_settings,
     new_session,
     read_json,
     send_get,
@@ -51,21 +48,19 @@ from profileviewer.client.transport import (
 from profileviewer.client.types import (
     EVENT_WINDOW,
     MAX_PAGE_SIZE,
-    BriefPage,
     Event,
     EventPage,
     EventQuery,
     ExternalId,
     Meta,
     ProfileListPage,
-    StampPage,
     Traits,
     as_utc,
     data_list,
-    read_brief_page,
-    read_stamp_page,
+    read_event_page,
     scroll_id_of,
 )
+from profileviewer.ratelimit import Buckets, LocalBuckets, forget_redis_buckets, redis_buckets
 
 logger = logging.getLogger("profileviewer.client")
 
@@ -74,16 +69,11 @@ logger = logging.getLogger("profileviewer.client")
 CROSS_PROCESS_WAIT = 1.5
 
 
-# Tokens a process may take from the shared bucket beside the one it needs, and spend without
-# a round trip to Redis (RedisTokenBucket): a first view makes ~11 upstream calls.
-RATE_LEASE = 4
-
-
-# --- Process-wide state: pooled session, buckets, Redis connections, single flight ---------
+# --- Process-wide state: pooled session, buckets, Redis connections ----------------------
 _state_lock = threading.RLock()
 _session: requests.Session | None = None
 _client: ProfilesClient | None = None
-_limiters: dict[tuple[Any, ...], RateLimiter] = {}
+_local_buckets = LocalBuckets()
 _redis_clients: dict[str, redis.Redis] = {}
 _single_flight = SingleFlight()
 
@@ -106,25 +96,11 @@ def redis_client(url: str) -> redis.Redis:
         return client
 
 
-def shared_limiter(config: ClientConfig) -> RateLimiter:
-    """The bucket for this API key: one per process, or one per Redis for all processes."""
-    key = (config.key_fingerprint, config.rate_limit, config.rate_burst, config.redis_url)
-    with _state_lock:
-        limiter = _limiters.get(key)
-    if limiter is not None:
-        return limiter
+def shared_buckets(config: ClientConfig) -> Buckets:
+    """This process's buckets, or with Redis the ones every process shares."""
     if config.redis_url:
-        limiter = RedisTokenBucket(
-            redis_client(config.redis_url),
-            f"pv:client:bucket:{config.key_fingerprint}",
-            config.rate_limit,
-            config.rate_burst,
-            lease=RATE_LEASE,
-        )
-    else:
-        limiter = TokenBucket(config.rate_limit, config.rate_burst)
-    with _state_lock:
-        return _limiters.setdefault(key, limiter)
+        return redis_buckets(config.redis_url, "pv:client:bucket:")
+    return _local_buckets
 
 
 def get_client() -> ProfilesClient:
@@ -142,21 +118,19 @@ def get_client() -> ProfilesClient:
 
 
 def reset_client_state() -> None:
-    """Forget every process-wide piece of client state (for tests): answers being stored
-    land first."""
+    """Forget every process-wide piece of client state (for tests)."""
     global _session, _client
-    drain_writes()
     with _state_lock:
         if _session is not None:
             _session.close()
         _session = None
         _client = None
-        _limiters.clear()
+        _local_buckets.clear()
         for client in _redis_clients.values():
             client.close()
         _redis_clients.clear()
+    forget_redis_buckets()
     _single_flight.clear()
-    environment_settings.cache_clear()
     counters.reset()
 
 
@@ -221,16 +195,15 @@ class ProfilesClient:
         *,
         session: requests.Session | None = None,
         cache: BaseCache | None = None,
-        limiter: RateLimiter | None = None,
+        buckets: Buckets | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         self.config = config
         self._session = session if session is not None else shared_session()
-        self._limiter = limiter if limiter is not None else shared_limiter(config)
+        self._buckets = buckets if buckets is not None else shared_buckets(config)
         self._retry = retry_policy or RetryPolicy(max_retry_after=config.max_retry_after)
         self._lock = RedisLock(redis_client(config.redis_url)) if config.redis_url else None
-        # With Redis, answers are stored behind the caller (see ResponseCache).
-        self._cache = ResponseCache(cache, write_behind=self._lock is not None)
+        self._cache = ResponseCache(cache)
         self._reserve = config.rate_burst * (1 - config.rate_share)
         self._prefix = f"{config.base_url}{config.tenant_path}"
 
@@ -271,80 +244,23 @@ class ProfilesClient:
         offset: int = 0,
         size: int = MAX_PAGE_SIZE,
         fresh: bool = False,
+        raw: bool = False,
     ) -> EventPage:
-        """One page of events (PAPI-11..13, 16)."""
-
-        def parse(body: Any) -> EventPage:
-            events = tuple(Event.from_json(item) for item in data_list(body, what="events"))
-            return EventPage(events=events, offset=offset, size=size, scroll_id=scroll_id_of(body))
-
-        return self._events_page(ref, query, offset, size, _from_json(parse), fresh, "json")
-
-    @_public
-    def event_stamps(
-        self,
-        ref: ProfileRef,
-        query: EventQuery = EventQuery(),  # noqa: B008
-        *,
-        offset: int = 0,
-        size: int = MAX_PAGE_SIZE,
-        fresh: bool = False,
-    ) -> StampPage:
-        """One page of events as ``events`` fetches it (the same request, the same cached
-        answer), read as each event's action and time only: for counting hundreds of
-        events, where reading each one whole was most of the work."""
-        return self._events_page(
-            ref,
-            query,
-            offset,
-            size,
-            lambda content: read_stamp_page(content, offset=offset, size=size),
-            fresh,
-            "stamps",
-        )
-
-    @_public
-    def event_briefs(
-        self,
-        ref: ProfileRef,
-        query: EventQuery = EventQuery(),  # noqa: B008
-        *,
-        offset: int = 0,
-        size: int = MAX_PAGE_SIZE,
-        fresh: bool = False,
-    ) -> BriefPage:
-        """One page of events as ``events`` fetches it (the same request, the same cached
-        answer), read as what a timeline row shows: each event's id, action, time and properties,
-        without the rest of its raw data."""
-        return self._events_page(
-            ref,
-            query,
-            offset,
-            size,
-            lambda content: read_brief_page(content, offset=offset, size=size),
-            fresh,
-            "briefs",
-        )
-
-    def _events_page[R](
-        self,
-        ref: ProfileRef,
-        query: EventQuery,
-        offset: int,
-        size: int,
-        read: Callable[[bytes], R],
-        fresh: bool,
-        reading: str,
-    ) -> R:
+        """One page of events (PAPI-11..13, 16). ``raw``: each event keeps the JSON the API
+        sent (``Event.raw``); without it only the fields an ``Event`` names are read."""
         _check_paging(offset, size, window=True)
         _check_query(query)
+
+        def read(content: bytes) -> EventPage:
+            events, scroll_id = read_event_page(content, raw=raw)
+            return EventPage(events=events, offset=offset, size=size, scroll_id=scroll_id)
+
         return self._get(
             f"/profiles/{ref.path_segment()}/events",
             {**query.params(), "from": str(offset), "size": str(size)},
             read,
             cacheable=True,
             fresh=fresh,
-            reading=reading,
         )
 
     def iter_events(
@@ -353,13 +269,14 @@ class ProfilesClient:
         query: EventQuery = EventQuery(),  # noqa: B008
         *,
         page_size: int = MAX_PAGE_SIZE,
+        raw: bool = False,
     ) -> Iterator[Event]:
         """Every event the API will page to: stops at the end or cleanly at the window."""
         _check_paging(0, page_size, window=True)
         offset: int | None = 0
         while offset is not None:
             size = min(page_size, EVENT_WINDOW - offset)
-            page = self.events(ref, query, offset=offset, size=size)
+            page = self.events(ref, query, offset=offset, size=size, raw=raw)
             yield from page.events
             offset = page.next_offset
 
@@ -419,14 +336,6 @@ class ProfilesClient:
                 return
             scroll_id = page.scroll_id
 
-    def rate_headroom(self) -> float:
-        """How much of the rate limit's burst (PAPI-7) is unused now, from 0 to 1: a caller
-        may spend calls that might prove unneeded only while the account is quiet."""
-        try:
-            return max(0.0, min(1.0, self._limiter.available() / max(1, self.config.rate_burst)))
-        except Exception:  # a limiter that cannot say: assume no headroom
-            return 0.0
-
     def stats(self) -> dict[str, int]:
         """Process-wide counters: calls, cache_hits, coalesced, retries, rate_limited, errors."""
         return counters.snapshot()
@@ -440,77 +349,30 @@ class ProfilesClient:
         *,
         cacheable: bool,
         fresh: bool,
-        reading: str = "json",
     ) -> R:
-        """``read`` turns an answer's bytes into the result (``_from_json(parse)``, or a faster
-        reader of the bytes themselves); ``reading`` names it, since calls sharing an answer
-        (its cache key) share an in-flight call only when they read it the same way."""
+        """``read`` turns an answer's bytes into the result. Callers of the same request share
+        its cached answer and its in-flight call, and each reads the bytes its own way."""
         deadline = time.monotonic() + self.config.call_budget
         url = self._prefix + path
-        cacheable = cacheable and self.config.cache_ttl > 0
-        if not cacheable:
+        if not (cacheable and self.config.cache_ttl > 0):
             return _read(read, self._fetch(url, params, deadline))
         key = cache_key(url, params)
-        if fresh:
-            # Bypasses the cache (and others' in-flight calls) but refreshes it.
-            return self._fetch_read_store(key, url, params, read, deadline)
-        cached = self._read_kept(read, key, self._cache.get(key))
-        if cached is not MISSING:
-            return cast(R, cached)
-        result, shared = _single_flight.do(
-            f"{key}|{reading}",
-            lambda: self._fetch_across_processes(key, url, params, read, deadline),
+        if fresh:  # bypasses the cache and others' in-flight calls, and refreshes the cache
+            return self._fetch_and_keep(key, url, params, read, deadline, shared=False)[1]
+        kept = self._read_kept(read, key, self._cache.get(key))
+        if kept is not None:
+            return kept[1]
+        (answer, result), shared = _single_flight.do(
+            key,
+            lambda: self._fetch_and_keep(key, url, params, read, deadline, shared=True),
             wait=deadline - time.monotonic(),
         )
-        if shared:
-            counters.incr("coalesced")
-        return result
+        if not shared:
+            return cast(R, result)
+        counters.incr("coalesced")
+        return _read(read, answer)
 
-    def _read_kept[R](self, read: Callable[[bytes], R], key: str, content: Any) -> R | Any:
-        """A kept answer read, or ``MISSING`` (nothing kept, or bytes that no longer read)."""
-        if content is MISSING:
-            return MISSING
-        try:
-            result = read(content)
-        except UnreadableAnswer:  # only answers that read were kept
-            logger.warning("Client cache held an unreadable answer under %s", key)
-            return MISSING
-        counters.incr("cache_hits")
-        return result
-
-    def _fetch_across_processes[R](
-        self,
-        key: str,
-        url: str,
-        params: dict[str, str] | None,
-        read: Callable[[bytes], R],
-        deadline: float,
-    ) -> R:
-        if self._lock is None:
-            return self._fetch_read_store(key, url, params, read, deadline)
-        token = self._lock.acquire(key)
-        if token is None:
-            remaining = deadline - time.monotonic()
-            until = time.monotonic() + min(CROSS_PROCESS_WAIT, remaining / 2)
-            cached = self._read_kept(read, key, wait_for_cache(self._cache, key, until=until))
-            if cached is not MISSING:
-                return cast(R, cached)
-            return self._fetch_read_store(key, url, params, read, deadline)
-        release = functools.partial(self._lock.release, key, token)
-        handed_over = False
-        try:
-            # Another process may have filled the cache between our miss and our lock.
-            cached = self._read_kept(read, key, self._cache.get(key))
-            if cached is not MISSING:
-                return cast(R, cached)
-            result = self._fetch_read_store(key, url, params, read, deadline, then=release)
-            handed_over = True  # released once the answer is stored
-            return result
-        finally:
-            if not handed_over:
-                release()
-
-    def _fetch_read_store[R](
+    def _fetch_and_keep[R](
         self,
         key: str,
         url: str,
@@ -518,27 +380,51 @@ class ProfilesClient:
         read: Callable[[bytes], R],
         deadline: float,
         *,
-        then: Callable[[], None] | None = None,
-    ) -> R:
-        """``then`` runs once the answer is stored."""
-        answer = self._fetch(url, params, deadline)
-        # Only an answer that reads is worth caching.
-        result = _read(read, answer)
-        self._cache.set(key, answer.content, self.config.cache_ttl, then=then)
-        return result
+        shared: bool,
+    ) -> tuple[Answer, R]:
+        """Fetch, read and keep an answer. ``shared``: with Redis, one process fetches it while
+        the others wait for it to land in the cache (one upstream call for all of them)."""
+        token = self._lock.acquire(key) if self._lock is not None and shared else None
+        if self._lock is not None and shared:
+            if token is None:  # another process is fetching it: wait for its answer
+                wait = min(CROSS_PROCESS_WAIT, (deadline - time.monotonic()) / 2)
+                content = wait_for_cache(self._cache, key, until=time.monotonic() + wait)
+            else:  # another process may have stored it between our miss and our lock
+                content = self._cache.get(key)
+            kept = self._read_kept(read, key, content)
+            if kept is not None:
+                if token is not None:
+                    self._lock.release(key, token)
+                return kept
+        try:
+            answer = self._fetch(url, params, deadline)
+            result = _read(read, answer)  # only an answer that reads is worth keeping
+            self._cache.set(key, answer.content, self.config.cache_ttl)
+            return answer, result
+        finally:
+            if token is not None:
+                self._lock.release(key, token)  # type: ignore[union-attr]
+
+    def _read_kept[R](
+        self, read: Callable[[bytes], R], key: str, content: Any
+    ) -> tuple[Answer, R] | None:
+        """A kept answer and its reading, or None (nothing kept, or bytes that do not read:
+        only answers that read are kept, so those are logged and fetched again)."""
+        if content is MISSING:
+            return None
+        try:
+            result = read(content)
+        except UnreadableAnswer:
+            logger.warning("Client cache held an unreadable answer under %s", key)
+            return None
+        counters.incr("cache_hits")
+        return Answer(content, 200, None), result
 
     def _fetch(self, url: str, params: dict[str, str] | None, deadline: float) -> Answer:
         """GET with the rate limit and the retry policy."""
         attempt = 0
         while True:
-            wait = acquire(self._limiter, deadline=deadline, reserve=self._reserve)
-            if wait is not None:
-                counters.incr("rate_limited")
-                raise RateLimitError(
-                    "Too many Profiles API requests from this app; try again in a moment.",
-                    code="client_rate_limit",
-                    retry_after=wait,
-                )
+            self._take_token(deadline)
             counters.incr("calls")
             try:
                 return send_get(
@@ -570,6 +456,25 @@ class ProfilesClient:
                 counters.incr("retries")
                 time.sleep(delay)
                 attempt += 1
+
+    def _take_token(self, deadline: float) -> None:
+        """Wait for a token of this API key's bucket (PAPI-7), or raise once the wait would
+        outlast the call's budget."""
+        config = self.config
+        while True:
+            wait = self._buckets.take(
+                config.key_fingerprint, config.rate_limit, config.rate_burst, self._reserve
+            )
+            if wait <= 0:
+                return
+            if time.monotonic() + wait > deadline:
+                counters.incr("rate_limited")
+                raise RateLimitError(
+                    "Too many Profiles API requests from this app; try again in a moment.",
+                    code="client_rate_limit",
+                    retry_after=wait,
+                )
+            time.sleep(wait)
 
 
 def _from_json[R](parse: Callable[[Any], R]) -> Callable[[bytes], R]:

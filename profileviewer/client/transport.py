@@ -10,7 +10,6 @@ import functools
 import ipaddress
 import json
 import logging
-import os
 import time
 from collections.abc import Mapping
 from http.cookiejar import DefaultCookiePolicy
@@ -48,10 +47,16 @@ def new_session() -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = USER_AGENT
-    # send_get never uses the session's cookie jar or auth; should anything else call this
-    # session, it still stores no cookie (one session serves every thread and tenant).
+    # One session serves every thread and tenant: no cookie may ride from one answer to the
+    # next request.
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    # The auth-token header is the only credential: never one from ~/.netrc.
+    session.auth = _no_auth
     return session
+
+
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
 
 
 @functools.lru_cache(maxsize=64)
@@ -71,12 +76,11 @@ def is_loopback(host: str | None) -> bool:
 def request_headers(url_host: str | None, token: str) -> dict[str, str]:
     """The headers of one GET; compressed answers only from an upstream on another host.
 
-    Compression trades CPU at both ends for fewer bytes on the network. Across a network
-    (the real API) that pays: a 100-event page shrinks from ~97 KB to ~8 KB. On the loopback
-    interface (the sandbox) there is no network to save, and gzipping that page cost the
-    sandbox ~0.7 ms, about a seventh of its CPU per request, on the same two cores the
-    export needs. (An SSH tunnel to the real API on a loopback port would lose compression
-    on its network leg; an HTTP(S) proxy keeps it, since the URL still names the API.)
+    Compression trades CPU at both ends for fewer bytes on the network: worth it across a
+    network (the real API), not on the loopback interface (the sandbox), where it only costs
+    the CPU the app and the sandbox share. (An SSH tunnel to the real API on a loopback port
+    would lose compression on its network leg; an HTTP(S) proxy keeps it, since the URL
+    still names the API.)
     """
     headers = {
         "auth-token": token,
@@ -86,59 +90,6 @@ def request_headers(url_host: str | None, token: str) -> dict[str, str]:
     if is_loopback(url_host):
         headers["accept-encoding"] = "identity"
     return headers
-
-
-@functools.lru_cache(maxsize=32)
-def environment_settings(origin: str) -> tuple[tuple[tuple[str, str], ...], str | None]:
-    """What the environment says for calls to this origin, as requests reads it: the proxies
-    (HTTP(S)_PROXY, ALL_PROXY, NO_PROXY) and a CA bundle (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE).
-
-    Read once: requests re-reads the whole environment on every call, and it does not change
-    under a running server. ``reset_client_state()`` clears this.
-    """
-    proxies = tuple(requests.utils.get_environ_proxies(origin).items())
-    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return proxies, ca_bundle or None
-
-
-def _send(
-    session: requests.Session,
-    url: str,
-    *,
-    params: Mapping[str, str] | None,
-    headers: Mapping[str, str],
-    timeout: tuple[float, float],
-) -> requests.Response:
-    """One streamed GET through the session's connection pool, never redirected.
-
-    The request ``session.get(url, stream=True, allow_redirects=False)`` would send (the
-    session's headers, proxies and TLS settings, with the environment's proxies and CA
-    bundle read once, see ``environment_settings``), without what ``Session.request`` adds
-    to every call and this client never uses: cookie jars (one session serves every thread
-    and tenant, so no cookie may ride from one answer to the next request), auth and
-    ~/.netrc (the auth-token header is the only credential), hooks, and a fresh read of the
-    environment. That was a third of the CPU of a small upstream call (bench-client).
-    """
-    merged = requests.structures.CaseInsensitiveDict(session.headers)
-    merged.update(headers)
-    prepared = requests.PreparedRequest()
-    prepared.prepare(method="GET", url=url, params=params, headers=merged)
-    proxies = dict(session.proxies)
-    verify = session.verify
-    if session.trust_env:  # the environment wins over the session's own, as in requests
-        parts = urlsplit(url)
-        environment_proxies, ca_bundle = environment_settings(f"{parts.scheme}://{parts.netloc}")
-        proxies.update(environment_proxies)
-        verify = ca_bundle or verify
-    # A redirect is never followed: it would carry the auth-token header to wherever it points.
-    return session.get_adapter(url).send(
-        prepared,
-        stream=True,
-        timeout=timeout,
-        verify=verify,
-        cert=session.cert,
-        proxies=proxies,
-    )
 
 
 def _is_json(content_type: str) -> bool:
@@ -225,12 +176,15 @@ def send_get(
     status: int | str = "-"
     try:
         try:
-            response = _send(
-                session,
+            # Never redirected: a redirect would carry the auth-token header to wherever it
+            # points. Streamed, so the body's size and time can be capped as it is read.
+            response = session.get(
                 url,
                 params=params,
                 headers=headers,
                 timeout=(min(connect_timeout, remaining), min(read_timeout, remaining)),
+                stream=True,
+                allow_redirects=False,
             )
         except requests.Timeout:
             raise UnavailableError("The Profiles API did not answer in time.") from None

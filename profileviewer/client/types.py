@@ -15,7 +15,7 @@ from typing import Any, Literal
 import msgspec
 
 from profileviewer.client.errors import ProtocolError
-from profileviewer.client.transport import read_json
+from profileviewer.client.transport import UnreadableAnswer, read_json
 
 EVENT_WINDOW = 10_000  # PAPI-11: `from` pages through at most 10,000 results
 MAX_PAGE_SIZE = 100  # PAPI-11, PAPI-12
@@ -205,7 +205,7 @@ def _event_summary(value: Any, *, what: str) -> dict[str, dict[str, Any]]:
     return {action: _object(entry, what=what) for action, entry in summary.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     profile_id: str
     event_id: str
@@ -216,39 +216,75 @@ class Event:
     source: str
     properties: dict[str, Any]
     context: dict[str, Any]
-    raw: dict[str, Any] = field(repr=False)
+    # The event as the API sent it, when the caller asked for it (``events(raw=True)``).
+    raw: dict[str, Any] | None = field(default=None, repr=False)
 
-    @classmethod
-    def from_json(cls, data: Any) -> Event:
-        # A panel reads hundreds of events per request, so the two object checks and the
-        # optional time are written out here rather than called (the same checks as
-        # _object, _optional_object and parse_optional_time).
-        if not isinstance(data, dict):
-            raise ProtocolError("The Profiles API sent an event that is not a JSON object.")
-        raw_data = data.get("rawData")
-        if raw_data is None:
-            raw_data = {}
-        elif not isinstance(raw_data, dict):
-            raise ProtocolError(
-                "The Profiles API sent an event's rawData that is not a JSON object."
-            )
-        received = data.get("receivedTime")
-        return cls(
-            profile_id=_text(data.get("id") or data.get("customerId")),
-            event_id=_text(data.get("eventId")),
-            action=_text(data.get("eventAction")),
-            name=_text(raw_data.get("event")),
-            event_time=parse_time(data.get("eventTime"), what="event time"),
-            received_time=(
-                None
-                if received is None or received == ""
-                else parse_time(received, what="received time")
-            ),
-            source=_text(data.get("source")),
-            properties=_optional_object(raw_data.get("properties"), what="event properties"),
-            context=_optional_object(raw_data.get("context"), what="event context"),
-            raw=data,
-        )
+
+# The wire shape of an event (PAPI-16), decoded by msgspec. Fields not named here are skipped
+# unread unless the caller keeps the raw event.
+class _RawDataJSON(msgspec.Struct):
+    event: str | None = None
+    properties: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+
+
+class _EventJSON(msgspec.Struct):
+    eventTime: str
+    id: str | None = None
+    customerId: str | None = None
+    eventId: str | None = None
+    eventAction: str | None = None
+    receivedTime: str | None = None
+    source: str | None = None
+    rawData: _RawDataJSON | None = None
+
+
+class _EventPageJSON(msgspec.Struct):
+    data: list[_EventJSON]
+    scrollId: str | None = None
+
+
+_EVENT_PAGE = msgspec.json.Decoder(_EventPageJSON)
+_NO_RAW_DATA = _RawDataJSON()
+
+
+def _event(item: _EventJSON, raw: dict[str, Any] | None) -> Event:
+    raw_data = item.rawData or _NO_RAW_DATA
+    return Event(
+        profile_id=item.id or item.customerId or "",
+        event_id=item.eventId or "",
+        action=item.eventAction or "",
+        name=raw_data.event or "",
+        event_time=parse_time(item.eventTime, what="event time"),
+        received_time=parse_optional_time(item.receivedTime, what="received time"),
+        source=item.source or "",
+        properties=raw_data.properties or {},
+        context=raw_data.context or {},
+        raw=raw,
+    )
+
+
+def read_event_page(content: bytes, *, raw: bool) -> tuple[tuple[Event, ...], str | None]:
+    """An events answer's events and scroll id. Without ``raw``, each event is decoded
+    straight from the bytes into the fields above (the rest skipped); with it, the whole
+    answer is read and each event keeps its JSON."""
+    try:
+        if raw:
+            body = read_json(content)
+            items = data_list(body, what="events")
+            page = msgspec.convert(body, _EventPageJSON)
+        else:
+            content.decode("utf-8")  # skipped fields must be UTF-8 too, as JSON requires
+            page = _EVENT_PAGE.decode(content)
+            items = [None] * len(page.data)
+    except msgspec.ValidationError as error:  # first: it is a DecodeError too
+        raise ProtocolError(
+            f"The Profiles API sent an events page it should not: {error}."
+        ) from None
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        raise UnreadableAnswer("The Profiles API sent JSON that could not be read.") from None
+    events = tuple(_event(item, data) for item, data in zip(page.data, items, strict=True))
+    return events, page.scrollId or None
 
 
 @dataclass(frozen=True)
@@ -287,197 +323,25 @@ def _iso(moment: datetime) -> str:
     return as_utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _next_offset(offset: int, count: int, size: int) -> int | None:
-    """Where the page after ``count`` results from ``offset`` starts; None at the end of the
-    results or of the window."""
-    end = offset + count
-    if count < size or end >= EVENT_WINDOW:
-        return None
-    return end
-
-
 @dataclass(frozen=True)
-class _EventsPage:
-    """A page of events, however each was read."""
-
-    events: tuple[Any, ...]
+class EventPage:
+    events: tuple[Event, ...]
     offset: int
     size: int
+    scroll_id: str | None = None
 
     @property
     def next_offset(self) -> int | None:
         """Where the next page starts; None at the end of the results or of the window."""
-        return _next_offset(self.offset, len(self.events), self.size)
+        end = self.offset + len(self.events)
+        if len(self.events) < self.size or end >= EVENT_WINDOW:
+            return None
+        return end
 
     @property
     def window_reached(self) -> bool:
         """True when this page ends at the 10,000 window and more events may lie beyond."""
         return len(self.events) == self.size and self.offset + self.size >= EVENT_WINDOW
-
-
-@dataclass(frozen=True)
-class EventPage(_EventsPage):
-    events: tuple[Event, ...]
-    scroll_id: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class EventStamp:
-    """What an event did and when: all a count of events by day and action needs."""
-
-    action: str
-    event_time: datetime
-
-
-@dataclass(frozen=True)
-class StampPage:
-    """A page of events read as stamps (``ProfilesClient.event_stamps``)."""
-
-    stamps: tuple[EventStamp, ...]
-    offset: int
-    size: int
-
-    @property
-    def next_offset(self) -> int | None:
-        return _next_offset(self.offset, len(self.stamps), self.size)
-
-
-class _StampJSON(msgspec.Struct):
-    eventTime: str
-    eventAction: str | None = None
-
-
-class _StampPageJSON(msgspec.Struct):
-    data: list[_StampJSON]
-    scrollId: str | None = None
-
-
-_STAMP_PAGE = msgspec.json.Decoder(_StampPageJSON)
-
-
-def read_stamp_page(content: bytes, *, offset: int, size: int) -> StampPage:
-    """An events answer read as stamps, from its bytes: only each event's time and action
-    are decoded (by msgspec, which skips everything else unread), about a tenth of the time
-    of reading the whole answer and every event in it.
-
-    It checks what it reads, as ``Event.from_json`` does: a body, an event, a time or an
-    action that does not decode as expected here is read again by ``read_json`` and checked
-    field by field, so it reads, or fails with the same ProtocolError, as it would there
-    (NaN, a byte-order mark, a number for an action, a scroll id that is not text...).
-    Fields it does not read are not checked.
-    """
-    try:
-        # msgspec skips unread fields without checking their UTF-8, which JSON requires and
-        # read_json refuses (~5 us for 70 KB).
-        content.decode("utf-8")
-        page = _STAMP_PAGE.decode(content)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):  # nested too deep
-        return _stamp_page_from_json(read_json(content), offset=offset, size=size)
-    stamps = tuple(
-        EventStamp(item.eventAction or "", parse_time(item.eventTime, what="event time"))
-        for item in page.data
-    )
-    return StampPage(stamps=stamps, offset=offset, size=size)
-
-
-def _stamp_page_from_json(body: Any, *, offset: int, size: int) -> StampPage:
-    stamps = []
-    for item in data_list(body, what="events"):
-        if not isinstance(item, dict):
-            raise ProtocolError("The Profiles API sent an event that is not a JSON object.")
-        stamps.append(
-            EventStamp(
-                _text(item.get("eventAction")),
-                parse_time(item.get("eventTime"), what="event time"),
-            )
-        )
-    scroll_id_of(body)  # checked as an events page checks it
-    return StampPage(stamps=tuple(stamps), offset=offset, size=size)
-
-
-@dataclass(frozen=True, slots=True)
-class EventBrief:
-    """What a timeline row shows of an event: its id, action, time and properties."""
-
-    event_id: str
-    action: str
-    event_time: datetime
-    properties: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class BriefPage(_EventsPage):
-    """A page of events read as briefs (``ProfilesClient.event_briefs``)."""
-
-    events: tuple[EventBrief, ...]
-
-
-class _BriefRawDataJSON(msgspec.Struct):
-    properties: dict[str, Any] | None = None
-
-
-class _BriefJSON(msgspec.Struct):
-    eventTime: str
-    eventId: str | None = None
-    eventAction: str | None = None
-    rawData: _BriefRawDataJSON | None = None
-
-
-class _BriefPageJSON(msgspec.Struct):
-    data: list[_BriefJSON]
-    scrollId: str | None = None
-
-
-_BRIEF_PAGE = msgspec.json.Decoder(_BriefPageJSON)
-_NO_RAW_DATA = _BriefRawDataJSON()
-
-
-def read_brief_page(content: bytes, *, offset: int, size: int) -> BriefPage:
-    """An events answer read as briefs, from its bytes: each event's id, action, time and
-    ``rawData``'s properties are decoded (by msgspec, which skips the rest
-    unread: the context, the identities, the receipt), about a quarter of the time of
-    reading the whole answer and every event in it.
-
-    Checked as ``read_stamp_page`` checks: what does not decode as expected here is read
-    again as JSON and field by field, so it reads, or fails with the same ProtocolError, as
-    ``Event.from_json`` would. Fields it does not read are not checked, by either way.
-    """
-    try:
-        content.decode("utf-8")  # as read_stamp_page: unread fields must be UTF-8 too
-        page = _BRIEF_PAGE.decode(content)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
-        return _brief_page_from_json(read_json(content), offset=offset, size=size)
-    events = []
-    for item in page.data:
-        raw_data = item.rawData or _NO_RAW_DATA
-        events.append(
-            EventBrief(
-                item.eventId or "",
-                item.eventAction or "",
-                parse_time(item.eventTime, what="event time"),
-                raw_data.properties or {},
-            )
-        )
-    return BriefPage(events=tuple(events), offset=offset, size=size)
-
-
-def _brief_page_from_json(body: Any, *, offset: int, size: int) -> BriefPage:
-    """Field by field, each checked as ``Event.from_json`` checks it, in its order."""
-    briefs = []
-    for item in data_list(body, what="events"):
-        if not isinstance(item, dict):
-            raise ProtocolError("The Profiles API sent an event that is not a JSON object.")
-        raw_data = _optional_object(item.get("rawData"), what="an event's rawData")
-        briefs.append(
-            EventBrief(
-                _text(item.get("eventId")),
-                _text(item.get("eventAction")),
-                parse_time(item.get("eventTime"), what="event time"),
-                _optional_object(raw_data.get("properties"), what="event properties"),
-            )
-        )
-    scroll_id_of(body)  # checked as an events page checks it
-    return BriefPage(events=tuple(briefs), offset=offset, size=size)
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def profile_events(
     end: datetime | None = None
 
     def fetch(query: EventQuery, offset: int) -> EventPage:
-        return client.events(ref, query, offset=offset, size=PAGE, fresh=True)
+        return client.events(ref, query, offset=offset, size=PAGE, fresh=True, raw=True)
 
     while True:
         query = EventQuery(start=since, end=end)
@@ -134,4 +134,4 @@ def profile_events(
         if end is not None and next_end >= end:
             break  # 10,000 events in one millisecond: nothing more can be reached
         end = next_end
-    return [event.raw for event in reversed(newest_first)]
+    return [event.raw or {} for event in reversed(newest_first)]

@@ -225,7 +225,7 @@ def bench_client_cost(pairs: int) -> None:
 
     import requests
 
-    from profileviewer.client import ProfileRef, ProfilesClient, TokenBucket, get_client
+    from profileviewer.client import ProfileRef, ProfilesClient, get_client
 
     ref = ProfileRef("userId", "qrc-117322")
     body = json.dumps(get_client().traits(ref)[0].raw).encode()
@@ -240,8 +240,13 @@ def bench_client_cost(pairs: int) -> None:
     stub.stdin.close()
     stub.stdout.readline()
     try:
-        config = replace(get_client().config, base_url=f"http://127.0.0.1:{port}")
-        client = ProfilesClient(config, limiter=TokenBucket(1e9, 10**9))
+        config = replace(
+            get_client().config,
+            base_url=f"http://127.0.0.1:{port}",
+            rate_limit=1e9,
+            rate_burst=10**9,
+        )
+        client = ProfilesClient(config)
         url = f"{config.base_url}{config.tenant_path}/profiles/{ref.path_segment()}/traits"
         headers = {"auth-token": TOKEN, "content-type": "application/json"}
         session = requests.Session()
@@ -333,16 +338,16 @@ def main() -> None:
         from dataclasses import replace
 
         import redis
+        from django_redis.cache import RedisCache
 
         from profileviewer.client import ClientConfig, ProfileRef, ProfilesClient, get_client
-        from profileviewer.rediscache import ReusingRedisCache
 
         bench_overhead(args.calls)
         bench_client_cost(5 * args.calls)
         bench_cached("local-memory cache", get_client(), args.cached, 0.5)
 
         redis.Redis.from_url(REDIS_URL).ping()
-        redis_cache = ReusingRedisCache(REDIS_URL, {"KEY_PREFIX": "pv-bench"})
+        redis_cache = RedisCache(REDIS_URL, {"KEY_PREFIX": "pv-bench"})
         redis_config = replace(ClientConfig.from_settings(), redis_url=REDIS_URL)
         redis_client = ProfilesClient(redis_config, cache=redis_cache)
         bench_cached(f"Redis cache ({REDIS_URL})", redis_client, args.cached, 2.0)

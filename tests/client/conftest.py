@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from profileviewer.client import ClientConfig, ProfilesClient, TokenBucket
+from profileviewer.client import ClientConfig, ProfilesClient
+from profileviewer.ratelimit import LocalBuckets
 
 TOKEN = "s3cr3t-token-never-shown-0123456789"
 
@@ -119,8 +120,8 @@ def make_config(url: str, **overrides: Any) -> ClientConfig:
 @pytest.fixture
 def client_for(hostile: HostileServer) -> Callable[..., ProfilesClient]:
     def build(**overrides: Any) -> ProfilesClient:
-        config = make_config(hostile.url, **overrides)
-        return ProfilesClient(config, limiter=TokenBucket(config.rate_limit, config.rate_burst))
+        # Buckets of its own: a test's calls never wait on another test's tokens.
+        return ProfilesClient(make_config(hostile.url, **overrides), buckets=LocalBuckets())
 
     return build
 
@@ -131,28 +132,3 @@ def slow(seconds: float, then: Behaviour) -> Behaviour:
         then(handler)
 
     return behaviour
-
-
-# Events pages that every reader of one (whole, as stamps, as briefs) refuses, with the
-# ProtocolError's message: the body, an event, its time or its action as no reader accepts
-# them, and bytes that are not JSON that can be read, even where a reader reads nothing.
-REFUSED_EVENT_PAGES = [
-    (b"[1, 2]", "without a data list"),
-    (b'{"data": {"eventTime": "x"}}', "without a data list"),
-    (b'{"data": [null]}', "not a JSON object"),
-    (b'{"data": [{"eventAction": "a"}]}', "no usable event time"),
-    (b'{"data": [{"eventTime": "yesterday"}]}', "unreadable event time"),
-    (b'{"data": [{"eventTime": 1767225600}]}', "no usable event time"),
-    (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "eventAction": true}]}', "wrong type"),
-    (b'{"data": [], "scrollId": 5}', "scrollId that is not text"),
-    (b'{"data": [', "could not be read"),
-    (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": "\xff"}]}', "could not be read"),
-    (b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": "\xc3"}]}', "could not be read"),
-    (
-        b'{"data": [{"eventTime": "2026-01-01T00:00:00Z", "x": '
-        + b"[" * 100_000
-        + b"]" * 100_000
-        + b"}]}",
-        "could not be read",
-    ),
-]

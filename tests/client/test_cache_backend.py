@@ -1,68 +1,73 @@
-"""The Redis cache backend and the process-wide default cache, against the real Redis (db 15)."""
+"""The client's cache with the production Redis settings (REDIS_URL), against the real Redis
+(db 15), and when Redis is down."""
 
 from __future__ import annotations
 
+import runpy
 import threading
 import uuid
+from pathlib import Path
+from typing import Any
 
+import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from profileviewer.client.cache import ResponseCache, default_cache
-from profileviewer.rediscache import ReusingRedisCache
+from profileviewer.client import ProfileRef, ProfilesClient
+from profileviewer.client.cache import MISSING, ResponseCache
+from profileviewer.ratelimit import LocalBuckets
+from tests.client.conftest import make_config, ok
+
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "profileviewer" / "settings.py"
+JOE = {"id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe", "firstName": "Joe"}
+REF = ProfileRef("userId", "qrc-117322")
 
 
-def redis_caches() -> dict[str, dict[str, object]]:
-    return {
-        "default": {
-            "BACKEND": "profileviewer.rediscache.ReusingRedisCache",
-            "LOCATION": settings.TEST_REDIS_URL,
-            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        }
-    }
+def production_caches(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """CACHES as the production settings build it for this REDIS_URL, with a key prefix of
+    the test's own."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    caches: dict[str, Any] = runpy.run_path(str(SETTINGS_FILE))["CACHES"]
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    return caches
 
 
-def test_the_backend_stores_reads_counts_and_forgets_through_one_client() -> None:
-    cache = ReusingRedisCache(settings.TEST_REDIS_URL, {"KEY_PREFIX": f"t-{uuid.uuid4().hex}"})
-    cache.set("answer", {"events": [1, 2, 3]}, 30)
-    assert cache.get("answer") == {"events": [1, 2, 3]}
-    assert cache.add("answer", "other", 30) is False
-    cache.set("hits", 1, 30)
-    assert cache.incr("hits", 2) == 3
-    assert cache.get_many(["answer", "hits", "absent"]) == {
-        "answer": {"events": [1, 2, 3]},
-        "hits": 3,
-    }
-    cache.delete("answer")
-    assert cache.get("answer", "gone") == "gone"
-    assert cache._cache.get_client() is cache._cache.get_client(write=True)
-    cache.delete("hits")
-
-
-def test_reads_from_new_threads_share_the_process_cache_and_see_its_writes() -> None:
-    with override_settings(CACHES=redis_caches()):
-        ResponseCache().set("k", b'"v"', 30)
-        backends, values = [], []
+@pytest.mark.redis
+def test_with_redis_answers_are_kept_as_bytes_and_seen_from_other_threads(monkeypatch) -> None:
+    with override_settings(CACHES=production_caches(settings.TEST_REDIS_URL, monkeypatch)):
+        ResponseCache().set("k", b'{"v": 1}', 30)
+        values = []
 
         def read() -> None:
-            response_cache = ResponseCache()
-            backends.append(id(response_cache.backend))
-            values.append(response_cache.get("k"))
+            values.append(ResponseCache().get("k"))
 
         threads = [threading.Thread(target=read) for _ in range(8)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        assert values == [b'"v"'] * 8
-        assert set(backends) == {id(default_cache())}
-        default_cache().delete("k")
+        assert values == [b'{"v": 1}'] * 8
+        ResponseCache().backend.delete("k")
+        assert ResponseCache().get("k") is MISSING
 
 
-def test_overriding_the_caches_setting_gives_a_new_default_cache() -> None:
-    before = default_cache()
-    with override_settings(CACHES=redis_caches()):
-        inside = default_cache()
-        assert isinstance(inside, ReusingRedisCache)
-        assert inside is not before
-    assert default_cache() is not inside
+@pytest.mark.redis
+def test_overriding_the_caches_setting_moves_the_client_cache(monkeypatch) -> None:
+    ResponseCache().set("k", b'"local"', 30)
+    with override_settings(CACHES=production_caches(settings.TEST_REDIS_URL, monkeypatch)):
+        assert ResponseCache().get("k") is MISSING
+        ResponseCache().set("k", b'"redis"', 30)
+        assert ResponseCache().get("k") == b'"redis"'
+        ResponseCache().backend.delete("k")
+    assert ResponseCache().get("k") == b'"local"'
+
+
+def test_a_redis_outage_reads_as_a_miss_and_the_call_still_answers(hostile, monkeypatch) -> None:
+    # Redis down costs speed, not pages: every look-up goes upstream, none fails.
+    hostile.will(ok(JOE))
+    with override_settings(CACHES=production_caches("redis://127.0.0.1:9/0", monkeypatch)):
+        client = ProfilesClient(make_config(hostile.url), buckets=LocalBuckets())
+        assert client.traits(REF)[0].first_name == "Joe"
+        assert client.traits(REF)[0].first_name == "Joe"
+        assert ResponseCache().get("pv:client:v2:absent") is MISSING
+    assert len(hostile.requests) == 2

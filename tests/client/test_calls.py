@@ -1,13 +1,17 @@
 """Events paging, the profile listing, caching, single flight and the in-process bucket,
 against a local upstream that records what it was asked."""
 
+import json
 import threading
 import time
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.cache import cache as default_cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import override_settings
 
 from profileviewer.client import (
@@ -17,13 +21,12 @@ from profileviewer.client import (
     ProfilesClient,
     ProtocolError,
     RateLimitError,
-    TokenBucket,
     ValidationError,
     get_client,
 )
-from profileviewer.client.cache import KEY_PREFIX as CLIENT_KEY_PREFIX
-from profileviewer.client.cache import default_cache
-from tests.client.conftest import make_config, ok, slow, status
+from profileviewer.client.cache import cache_key
+from profileviewer.ratelimit import LocalBuckets
+from tests.client.conftest import make_config, ok, status
 
 REF = ProfileRef("userId", "qrc-117322")
 JOE = {"id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe", "firstName": "Joe"}
@@ -153,11 +156,10 @@ def test_external_ids_are_listed(hostile, client_for):
 
 
 # --- caching ---------------------------------------------------------------------------------
-def client_cache_keys() -> list[str]:
-    """The client's keys in the test settings' local-memory cache (made keys ":1:<key>")."""
-    made = list(default_cache()._cache)  # type: ignore[attr-defined]
-    keys = [key.split(":", 2)[2] for key in made]
-    return [key for key in keys if key.startswith(CLIENT_KEY_PREFIX)]
+def kept_key(client, path, params=None):
+    """The cache key of a request of ``client``'s (``cache_key`` of its full URL and query)."""
+    config = client.config
+    return cache_key(f"{config.base_url}{config.tenant_path}/profiles/{path}", params)
 
 
 def test_a_second_identical_call_is_served_from_the_cache(hostile, client_for):
@@ -175,8 +177,8 @@ def test_the_cache_keeps_the_answer_as_sent_and_reads_it_back_whole(hostile, cli
     hostile.will(ok(page))
     client = client_for()
     first = client.events(REF, offset=0, size=10)
-    [key] = client_cache_keys()
-    assert isinstance(default_cache().get(key), bytes)
+    key = kept_key(client, "userId:qrc-117322/events", {"sort": "desc", "from": "0", "size": "10"})
+    assert default_cache.get(key) == json.dumps(page).encode()  # the bytes as sent
     second = client.events(REF, offset=0, size=10)
     assert second == first and second.events[1].properties == {"big": 2**70}
     assert len(hostile.requests) == 1
@@ -187,8 +189,9 @@ def test_a_cache_entry_that_is_not_a_readable_answer_is_a_miss(hostile, client_f
     hostile.will(ok(JOE))
     client = client_for()
     client.traits(REF)
-    [key] = client_cache_keys()
-    default_cache().set(key, kept, 30)
+    key = kept_key(client, "userId:qrc-117322/traits")
+    assert default_cache.get(key) is not None
+    default_cache.set(key, kept, 30)
     assert client.traits(REF)[0].first_name == "Joe"
     assert len(hostile.requests) == 2
 
@@ -263,9 +266,42 @@ def run_at_once(count, fn):
     return results, errors
 
 
-def test_concurrent_identical_calls_share_one_upstream_call(hostile, client_for):
-    hostile.will(slow(0.3, ok(JOE)))
-    client = client_for()
+class WatchedCache(LocMemCache):
+    """A cache of the test's own whose ``missed`` is set once ``misses`` look-ups missed."""
+
+    def __init__(self, misses: int) -> None:
+        super().__init__(f"watched-{uuid.uuid4().hex}", {})
+        self._misses = misses
+        self._count = 0
+        self._count_lock = threading.Lock()
+        self.missed = threading.Event()
+
+    def get(self, key, default=None, version=None):
+        value = super().get(key, default, version)
+        if value is default:
+            with self._count_lock:
+                self._count += 1
+                if self._count >= self._misses:
+                    self.missed.set()
+        return value
+
+
+def answered_once_all_missed(callers, then):
+    """A cache for a client, and an upstream behaviour that answers (with ``then``) only once
+    ``callers`` callers have missed that cache: all of them ask while the call is in flight."""
+    cache = WatchedCache(misses=callers)
+
+    def held(handler):
+        assert cache.missed.wait(5)
+        then(handler)
+
+    return cache, held
+
+
+def test_concurrent_identical_calls_share_one_upstream_call(hostile):
+    cache, held = answered_once_all_missed(20, ok(JOE))
+    hostile.will(held)
+    client = ProfilesClient(make_config(hostile.url), cache=cache, buckets=LocalBuckets())
     results, errors = run_at_once(20, lambda: client.traits(REF))
     assert errors == []
     assert len(results) == 20 and all(r[0].first_name == "Joe" for r in results)
@@ -273,14 +309,68 @@ def test_concurrent_identical_calls_share_one_upstream_call(hostile, client_for)
     assert client.stats()["coalesced"] == 19
 
 
-def test_concurrent_callers_share_the_leaders_error_too(hostile, client_for):
-    hostile.will(slow(0.3, status(404, {"error": {"code": "not_found", "message": "No."}})))
-    client = client_for()
+def test_concurrent_callers_share_the_leaders_error_too(hostile):
+    not_found = status(404, {"error": {"code": "not_found", "message": "No."}})
+    cache, held = answered_once_all_missed(10, not_found)
+    hostile.will(held)
+    client = ProfilesClient(make_config(hostile.url), cache=cache, buckets=LocalBuckets())
     results, errors = run_at_once(10, lambda: client.traits(REF))
     assert results == []
     assert len(errors) == 10 and all(isinstance(e, NotFoundError) for e in errors)
     assert len({id(e) for e in errors}) == 10  # each caller raises its own copy
     assert len(hostile.requests) == 1
+
+
+@pytest.mark.parametrize("leader_raw", [False, True], ids=["typed-leads", "raw-leads"])
+def test_a_raw_and_a_typed_reading_of_one_request_share_one_call(hostile, leader_raw):
+    # The timeline (typed) and a row's raw event (raw=True) ask for the same page at once:
+    # one upstream call, and each caller gets its own reading of it.
+    arrived = threading.Event()
+    cache, held = answered_once_all_missed(2, ok({"data": [event(1)], "scrollId": "s-1"}))
+
+    def arriving(handler):
+        arrived.set()
+        held(handler)
+
+    hostile.will(arriving)
+    client = ProfilesClient(make_config(hostile.url), cache=cache, buckets=LocalBuckets())
+    pages = {}
+
+    def read(raw):
+        pages[raw] = client.events(REF, offset=0, size=10, raw=raw)
+
+    leader = threading.Thread(target=read, args=(leader_raw,))
+    leader.start()
+    assert arrived.wait(5)  # the leader's call is at the upstream
+    follower = threading.Thread(target=read, args=(not leader_raw,))
+    follower.start()
+    leader.join(10)
+    follower.join(10)
+
+    assert len(hostile.requests) == 1
+    assert client.stats()["coalesced"] == 1
+    typed, kept = pages[False], pages[True]
+    assert [e.raw for e in typed.events] == [None]
+    assert [e.raw for e in kept.events] == [event(1)]
+    assert [replace(e, raw=None) for e in kept.events] == list(typed.events)
+    assert typed.scroll_id == kept.scroll_id == "s-1"
+
+
+def test_a_raw_reading_of_a_cached_answer_keeps_the_json(hostile, client_for):
+    hostile.will(ok({"data": [event(1)]}))
+    client = client_for()
+    assert client.events(REF, offset=0, size=10).events[0].raw is None
+    assert client.events(REF, offset=0, size=10, raw=True).events[0].raw == event(1)
+    assert len(hostile.requests) == 1
+
+
+def test_fresh_calls_each_fetch_and_the_newest_answer_is_kept(hostile, client_for):
+    hostile.will(ok({**JOE, "firstName": "Jo"}), ok(JOE))
+    client = client_for()
+    assert client.traits(REF, fresh=True)[0].first_name == "Jo"
+    assert client.traits(REF, fresh=True)[0].first_name == "Joe"
+    assert client.traits(REF)[0].first_name == "Joe"
+    assert len(hostile.requests) == 2
 
 
 # --- the in-process bucket -----------------------------------------------------------------
@@ -309,41 +399,6 @@ def test_an_empty_bucket_waits_for_a_token_when_the_budget_allows(hostile, clien
     assert len(hostile.requests) == 2
 
 
-def test_a_partial_rate_share_leaves_the_rest_of_the_bucket_to_others():
-    bucket = TokenBucket(rate=0.001, burst=10)
-    taken_by_export = sum(bucket.try_acquire(reserve=5) == 0 for _ in range(10))
-    taken_by_agents = sum(bucket.try_acquire() == 0 for _ in range(10))
-    assert (taken_by_export, taken_by_agents) == (5, 5)
-
-
-def test_a_bucket_says_how_many_tokens_it_has_without_taking_one():  # PAPI-7
-    bucket = TokenBucket(rate=0.001, burst=10)
-    assert bucket.available() == pytest.approx(10, abs=0.01)
-    assert bucket.available() == pytest.approx(10, abs=0.01)  # asking took nothing
-    for _ in range(4):
-        bucket.try_acquire()
-    assert bucket.available() == pytest.approx(6, abs=0.01)
-
-
-def test_the_rate_headroom_is_the_unused_share_of_the_burst(hostile, client_for):  # PAPI-7
-    hostile.will(ok(JOE))
-    client = client_for(rate_limit=0.001, rate_burst=4, cache_ttl=0)
-    assert client.rate_headroom() == pytest.approx(1.0, abs=0.01)
-    client.traits(REF)
-    assert client.rate_headroom() == pytest.approx(0.75, abs=0.01)
-
-
-def test_a_limiter_that_cannot_say_leaves_no_headroom(hostile):
-    class Mute:
-        def try_acquire(self, reserve: float = 0.0) -> float:
-            return 0.0
-
-        def available(self) -> float:
-            raise RuntimeError("bug")
-
-    assert ProfilesClient(make_config(hostile.url), limiter=Mute()).rate_headroom() == 0.0
-
-
 def test_clients_with_the_same_key_share_one_bucket(hostile):
     config = make_config(hostile.url, rate_limit=0.001, rate_burst=2, call_budget=0.2, cache_ttl=0)
     hostile.will(ok(JOE))
@@ -361,7 +416,6 @@ def test_get_client_is_one_per_process_and_follows_settings(hostile):
         moved = get_client()
         assert moved is not first
         assert moved.config.base_url == hostile.url
-        assert moved._session is first._session  # the pool survives a rebuild
     assert get_client().config == first.config
 
 
@@ -376,11 +430,11 @@ def test_a_client_with_half_the_share_leaves_half_the_burst(hostile, client_for)
 
 
 def test_an_unexpected_failure_inside_the_client_still_ends_as_an_intilery_error(hostile):
-    class BrokenLimiter:
-        def try_acquire(self, reserve: float = 0.0) -> float:
+    class BrokenBuckets:
+        def take(self, name: str, rate: float, burst: float, reserve: float = 0.0) -> float:
             raise RuntimeError("bug")
 
-    client = ProfilesClient(make_config(hostile.url), limiter=BrokenLimiter())
+    client = ProfilesClient(make_config(hostile.url), buckets=BrokenBuckets())
     with pytest.raises(ProtocolError, match="failed unexpectedly"):
         client.traits(REF)
     assert client.stats()["errors"] == 1

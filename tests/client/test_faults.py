@@ -3,6 +3,7 @@ within the call budget, with the request id when there was one."""
 
 import gzip
 import socket
+import threading
 import time
 
 import pytest
@@ -239,6 +240,7 @@ def test_events_without_a_data_list_are_a_protocol_error(hostile, client_for):
 
 def test_a_50_mb_body_is_refused_without_reading_it_all(hostile, client_for):
     sent = {"bytes": 0}
+    stopped = threading.Event()
 
     def huge(handler):
         handler.send_response(200)
@@ -253,13 +255,15 @@ def test_a_50_mb_body_is_refused_without_reading_it_all(hostile, client_for):
                 sent["bytes"] += len(chunk)
         except OSError:
             pass
+        finally:
+            stopped.set()
 
     hostile.will(huge)
     started = time.monotonic()
     with pytest.raises(ProtocolError, match="too large"):
         client_for(max_response_bytes=1_000_000).traits(REF)
     assert time.monotonic() - started < 1.0
-    time.sleep(0.2)
+    assert stopped.wait(5)  # the server stopped sending: the client hung up
     assert sent["bytes"] < 20_000_000  # stopped early (socket buffers absorb a few MB)
 
 
@@ -288,3 +292,28 @@ def test_a_redirect_is_not_followed_so_the_key_stays_home(hostile, client_for):
     with pytest.raises(ProtocolError, match="redirected"):
         client_for().traits(REF)
     assert len(hostile.requests) == 1
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["typed", "raw"])
+def test_an_unreadable_events_page_is_a_protocol_error_with_its_status_and_request_id(
+    hostile, client_for, raw
+):
+    hostile.will(ok(None, raw=b'{"data": [', request_id="rq-bad"))
+    with pytest.raises(ProtocolError, match="could not be read") as caught:
+        client_for().events(REF, raw=raw)
+    assert caught.value.request_id == "rq-bad"
+    assert caught.value.http_status == 200
+    assert len(hostile.requests) == 1  # not retried: it would come back the same
+
+
+@pytest.mark.parametrize("raw", [False, True], ids=["typed", "raw"])
+def test_an_events_page_of_the_wrong_shape_is_not_kept(hostile, client_for, raw):  # PAPI-16
+    bad = {"data": [{"eventTime": "2026-01-01T00:00:00Z", "eventAction": 5}]}
+    good = {"data": [{"eventTime": "2026-01-01T00:00:00Z", "eventAction": "page_viewed"}]}
+    hostile.will(ok(bad, request_id="rq-shape"), ok(good))
+    client = client_for()
+    with pytest.raises(ProtocolError, match="eventAction") as caught:
+        client.events(REF, raw=raw)
+    assert caught.value.request_id == "rq-shape"
+    assert [e.action for e in client.events(REF, raw=raw).events] == ["page_viewed"]
+    assert len(hostile.requests) == 2

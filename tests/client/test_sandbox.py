@@ -130,6 +130,20 @@ def test_events_newest_first_by_default(client, joe):  # PAPI-13
     assert page.events[0].event_time == T0 + timedelta(days=2)
 
 
+def test_a_raw_reading_keeps_each_event_as_the_sandbox_wrote_it(client, joe):  # PAPI-16, 17
+    ref = ProfileRef("userId", "qrc-117322")
+    typed = client.events(ref, size=3)
+    kept = client.events(ref, size=3, raw=True)
+    assert client.stats()["calls"] == 1  # the second reading is of the cached answer
+    assert [e.raw for e in typed.events] == [None] * 3
+    [opened, *_] = kept.events
+    assert opened.raw is not None
+    assert opened.raw["eventAction"] == "email_opened"
+    assert opened.raw["userId"] == "qrc-117322"
+    assert opened.raw["rawData"]["properties"] == {"campaign_id": "C"}
+    assert [replace(e, raw=None) for e in kept.events] == list(typed.events)
+
+
 def test_events_filters_reach_the_sandbox(client, joe):  # PAPI-13
     ref = ProfileRef("userId", "qrc-117322")
     only_orders = client.events(ref, EventQuery(include="order_completed"))

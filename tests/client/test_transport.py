@@ -13,16 +13,15 @@ from profileviewer.client import (
     ProfilesClient,
     ProtocolError,
     RetryPolicy,
-    TokenBucket,
     UnavailableError,
 )
 from profileviewer.client.transport import (
-    environment_settings,
     is_loopback,
     new_session,
     parse_json,
     request_headers,
 )
+from profileviewer.ratelimit import LocalBuckets
 from tests.client.conftest import TOKEN, make_config, ok, status
 
 REF = ProfileRef.parse("userId:qrc-117322")
@@ -67,17 +66,14 @@ def test_a_compressed_answer_is_still_read_when_the_server_sends_one_anyway(host
     assert traits.first_name == "Ada"
 
 
-def test_a_proxy_named_in_the_environment_still_carries_the_calls(hostile, monkeypatch, request):
-    # The transport reads the proxy environment once per origin instead of on every call;
-    # a proxy set for the server (HTTP_PROXY) must still be used, as requests would.
+def test_a_proxy_named_in_the_environment_still_carries_the_calls(hostile, monkeypatch):
+    # A proxy set for the server (HTTP_PROXY) must be used, as requests would.
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", hostile.url.removesuffix("/api"))
-    environment_settings.cache_clear()
-    request.addfinalizer(environment_settings.cache_clear)
     hostile.will(ok({"id": "p-1", "firstName": "Ada"}))
     config = make_config("http://profiles.example.test/api")
-    client = ProfilesClient(config, session=new_session(), limiter=TokenBucket(100, 100))
+    client = ProfilesClient(config, session=new_session(), buckets=LocalBuckets())
 
     [traits] = client.traits(REF)
 
@@ -89,11 +85,9 @@ def test_a_proxy_named_in_the_environment_still_carries_the_calls(hostile, monke
     assert seen["headers"]["auth-token"] == TOKEN
 
 
-def test_a_ca_bundle_named_in_the_environment_is_still_used(monkeypatch, request):
+def test_a_ca_bundle_named_in_the_environment_is_still_used(monkeypatch):
     # As requests does for REQUESTS_CA_BUNDLE: a TLS-intercepting proxy's CA, for example.
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/corp-ca.pem")
-    environment_settings.cache_clear()
-    request.addfinalizer(environment_settings.cache_clear)
     sent: dict = {}
 
     class Adapter:
@@ -106,7 +100,7 @@ def test_a_ca_bundle_named_in_the_environment_is_still_used(monkeypatch, request
     client = ProfilesClient(
         make_config("https://profiles.example.test/api"),
         session=session,
-        limiter=TokenBucket(100, 100),
+        buckets=LocalBuckets(),
         retry_policy=RetryPolicy(max_attempts=1),
     )
     with pytest.raises(UnavailableError):

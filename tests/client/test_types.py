@@ -1,5 +1,8 @@
 """Parsing the upstream's shapes into typed results (PAPI-14..18)."""
 
+import json
+import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +16,8 @@ from profileviewer.client import (
     ProtocolError,
     Traits,
 )
+from profileviewer.client.transport import UnreadableAnswer
+from profileviewer.client.types import read_event_page
 
 JOE = {
     "lastName": "Bloggs",
@@ -113,65 +118,180 @@ EVENT = {
 }
 
 
-def test_event_exposes_action_name_times_and_properties():  # PAPI-17
-    event = Event.from_json(EVENT)
+def page_of(*events, **fields) -> bytes:
+    return json.dumps({"data": list(events), **fields}).encode()
+
+
+def read_one(event, *, raw=False) -> Event:
+    events, _ = read_event_page(page_of(event), raw=raw)
+    [read] = events
+    return read
+
+
+# Both readings of an answer (``events()`` and ``events(raw=True)``) must agree on every
+# field an Event names and on its type rules: the timeline and a row's raw event are the
+# same answer, read two ways.
+BOTH = pytest.mark.parametrize("raw", [False, True], ids=["typed", "raw"])
+
+
+@BOTH
+def test_event_exposes_action_name_times_and_properties(raw):  # PAPI-17
+    event = read_one(EVENT, raw=raw)
+    assert event.profile_id == "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe"
+    assert event.event_id == "ec717144-924c-4826-981b-848459c39176"
     assert event.action == "email_opened"
     assert event.name == "Email Opened"
     assert event.event_time == datetime(2020, 11, 19, 13, 39, 17, 380000, tzinfo=UTC)
+    assert event.received_time == datetime(2020, 11, 19, 13, 39, 17, 912000, tzinfo=UTC)
+    assert event.source == "SEGMENT_API"
     assert event.properties == {"campaign_id": "TRIAL_WELCOME"}
+    assert event.context == {"ip": ""}
 
 
-def test_event_time_without_a_zone_is_utc():  # PAPI-13
-    event = Event.from_json({**EVENT, "eventTime": "2020-11-19T13:39:17"})
-    assert event.event_time.tzinfo is UTC
+def test_only_a_raw_reading_keeps_each_event_as_the_api_sent_it():  # PAPI-16
+    extra = {**EVENT, "clientId": "demo", "rawData": {**EVENT["rawData"], "userId": "qrc-1"}}
+    content = page_of(extra, EVENT, scrollId="s-1")
+    typed, typed_scroll = read_event_page(content, raw=False)
+    kept, kept_scroll = read_event_page(content, raw=True)
+    assert [e.raw for e in typed] == [None, None]
+    assert [e.raw for e in kept] == [extra, EVENT]
+    assert [replace(e, raw=None) for e in kept] == list(typed)
+    assert typed_scroll == kept_scroll == "s-1"
 
 
+@pytest.mark.parametrize("scroll", [None, ""])
+def test_a_page_without_a_scroll_id_has_none(scroll):  # PAPI-16
+    for raw in (False, True):
+        assert read_event_page(page_of(EVENT, scrollId=scroll), raw=raw)[1] is None
+        assert read_event_page(page_of(), raw=raw) == ((), None)
+
+
+def test_a_customer_id_stands_in_for_a_missing_profile_id():
+    event = {key: value for key, value in EVENT.items() if key != "id"}
+    assert read_one({**event, "customerId": "c-1"}).profile_id == "c-1"
+
+
+@BOTH
+def test_an_event_with_only_a_time_reads_with_empty_fields(raw):  # PAPI-16: all else optional
+    event = read_one({"eventTime": "2020-11-19T13:39:17Z", "eventAction": None}, raw=raw)
+    assert (event.event_id, event.action, event.name, event.source) == ("", "", "", "")
+    assert (event.properties, event.context, event.received_time) == ({}, {}, None)
+
+
+@BOTH
+def test_event_time_without_a_zone_is_utc(raw):  # PAPI-13
+    event = read_one({**EVENT, "eventTime": "2020-11-19T13:39:17"}, raw=raw)
+    assert event.event_time == datetime(2020, 11, 19, 13, 39, 17, tzinfo=UTC)
+
+
+@BOTH
 @pytest.mark.parametrize(
     "when", [None, "", "yesterday", 12, "0001-01-01T00:00:00+14:00", "9999-12-31T23:59-12:00"]
 )
-def test_event_without_a_readable_time_is_a_protocol_error(when):
-    with pytest.raises(ProtocolError):
-        Event.from_json({**EVENT, "eventTime": when})
+def test_event_without_a_readable_time_is_a_protocol_error(when, raw):
+    with pytest.raises(ProtocolError, match=r"(?i)time"):
+        read_one({**EVENT, "eventTime": when}, raw=raw)
 
 
-def test_event_times_with_an_offset_are_converted_to_utc():  # PAPI-13
-    event = Event.from_json(
-        {**EVENT, "eventTime": "2020-11-19T14:39:17+01:00", "receivedTime": "2020-11-19T08:39Z"}
+@BOTH
+def test_event_times_with_an_offset_are_converted_to_utc(raw):  # PAPI-13
+    event = read_one(
+        {**EVENT, "eventTime": "2020-11-19T14:39:17+01:00", "receivedTime": "2020-11-19T08:39Z"},
+        raw=raw,
     )
     assert event.event_time == datetime(2020, 11, 19, 13, 39, 17, tzinfo=UTC)
     assert event.event_time.utcoffset() == timedelta(0)
     assert event.received_time == datetime(2020, 11, 19, 8, 39, tzinfo=UTC)
 
 
+@BOTH
 @pytest.mark.parametrize("received", [None, ""])
-def test_an_event_without_a_received_time_has_none(received):
-    assert Event.from_json({**EVENT, "receivedTime": received}).received_time is None
+def test_an_event_without_a_received_time_has_none(received, raw):
+    assert read_one({**EVENT, "receivedTime": received}, raw=raw).received_time is None
     missing = {key: value for key, value in EVENT.items() if key != "receivedTime"}
-    assert Event.from_json(missing).received_time is None
+    assert read_one(missing, raw=raw).received_time is None
 
 
-def test_an_unreadable_received_time_is_a_protocol_error():
+@BOTH
+def test_an_unreadable_received_time_is_a_protocol_error(raw):
     with pytest.raises(ProtocolError, match="received time"):
-        Event.from_json({**EVENT, "receivedTime": "soon"})
+        read_one({**EVENT, "receivedTime": "soon"}, raw=raw)
 
 
-def test_an_event_without_raw_data_has_empty_properties_and_context():
-    event = Event.from_json({**EVENT, "rawData": None})
+@BOTH
+def test_an_event_without_raw_data_has_empty_properties_and_context(raw):
+    event = read_one({**EVENT, "rawData": None}, raw=raw)
     assert (event.name, event.properties, event.context) == ("", {}, {})
 
 
+@BOTH
 @pytest.mark.parametrize(
-    ("event", "what"),
+    ("event", "where"),
     [
-        (["not", "an", "object"], "an event that"),
-        ({**EVENT, "rawData": "text"}, "rawData"),
-        ({**EVENT, "rawData": {"properties": [1, 2]}}, "event properties"),
-        ({**EVENT, "rawData": {"context": "x"}}, "event context"),
+        (["not", "an", "object"], "$.data[0]`"),
+        (None, "$.data[0]`"),
+        ({**EVENT, "rawData": "text"}, "$.data[0].rawData`"),
+        ({**EVENT, "rawData": {"properties": [1, 2]}}, "$.data[0].rawData.properties`"),
+        ({**EVENT, "rawData": {"context": "x"}}, "$.data[0].rawData.context`"),
+        ({**EVENT, "rawData": {"event": 7}}, "$.data[0].rawData.event`"),
+        # Identifiers and names are text or null; a number is not read as text.
+        ({**EVENT, "eventAction": 12}, "$.data[0].eventAction`"),
+        ({**EVENT, "eventAction": True}, "$.data[0].eventAction`"),
+        ({**EVENT, "eventId": 1.5}, "$.data[0].eventId`"),
+        ({**EVENT, "source": ["a"]}, "$.data[0].source`"),
+        ({**EVENT, "id": {"x": 1}}, "$.data[0].id`"),
     ],
 )
-def test_an_event_of_the_wrong_shape_is_a_protocol_error(event, what):
-    with pytest.raises(ProtocolError, match=what):
-        Event.from_json(event)
+def test_an_event_of_the_wrong_shape_is_a_protocol_error_saying_where(event, where, raw):
+    with pytest.raises(ProtocolError, match=re.escape(where)) as caught:
+        read_event_page(page_of(event), raw=raw)
+    assert not isinstance(caught.value, UnreadableAnswer)  # readable JSON, wrong shape
+
+
+@BOTH
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"[1, 2]",
+        b'{"scrollId": "x", "events": []}',
+        b'{"data": {"eventTime": "2020-11-19T13:39:17Z"}}',
+        b'{"data": null}',
+    ],
+)
+def test_a_page_without_a_data_list_is_a_protocol_error(content, raw):  # PAPI-16
+    with pytest.raises(ProtocolError, match="events") as caught:
+        read_event_page(content, raw=raw)
+    assert not isinstance(caught.value, UnreadableAnswer)
+
+
+@BOTH
+def test_a_scroll_id_that_is_not_text_is_a_protocol_error(raw):
+    with pytest.raises(ProtocolError, match="scrollId"):
+        read_event_page(page_of(EVENT, scrollId=5), raw=raw)
+
+
+@BOTH
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"<html>502 Bad Gateway</html>",
+        b'{"data": [',
+        b'{"data": []}x',
+        # Invalid UTF-8, even in a field an Event does not name (JSON is UTF-8 throughout).
+        b'{"data": [{"eventTime": "2020-11-19T13:39:17Z", "x": "\xff"}]}',
+        b'{"data": [{"eventTime": "2020-11-19T13:39:17Z", "x": "\xc3"}]}',
+        b'{"data": [{"eventTime": "2020-11-19T13:39:17Z", "rawData": {"event": "\xed\xa0"}}]}',
+        # Nested past any parser's depth, in a field an Event does not name.
+        b'{"data": [{"eventTime": "2020-11-19T13:39:17Z", "x": '
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"}]}",
+    ],
+)
+def test_a_body_that_is_not_readable_json_is_an_unreadable_answer(content, raw):
+    with pytest.raises(UnreadableAnswer, match="could not be read"):
+        read_event_page(content, raw=raw)
 
 
 def test_external_id_reads_type_value_and_profile():
@@ -199,9 +319,7 @@ def test_event_query_becomes_the_documented_parameters():  # PAPI-13
 
 
 def page(offset, size, count):
-    return EventPage(
-        events=(Event.from_json(EVENT),) * count, offset=offset, size=size, scroll_id=None
-    )
+    return EventPage(events=(read_one(EVENT),) * count, offset=offset, size=size)
 
 
 def test_a_full_page_points_to_the_next():  # PAPI-11
