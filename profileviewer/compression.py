@@ -1,9 +1,7 @@
 """Compressed answers: brotli for HTML when the browser accepts it, gzip for the rest.
 
-Brotli (quality 5) makes the viewer's pages and panels about a tenth smaller than gzip for
-the same CPU (bench-viewer: 11.4 KB -> 10.2 KB of HTML for a profile's page, header and six
-panels, 0.23 ms against 0.28 ms for a 35 KB timeline page). Static files are precompressed
-by whitenoise and never reach this.
+Brotli makes the viewer's pages and panels about a tenth smaller than gzip for the same CPU
+(docs/performance.md). Static files are precompressed by whitenoise and never reach this.
 """
 
 from __future__ import annotations
@@ -52,19 +50,9 @@ def _metadata_block(data: bytes) -> bytes:
     return bytes([0b110 | 0b10000 | (skip & 0b11) << 6, skip >> 2]) + data
 
 
-def window_bits(size: int) -> int:
-    """The smallest brotli window that holds a body of ``size`` bytes (a window is 2**bits
-    - 16 bytes; 10 to 24 bits). Brotli's default (22 bits, 4 MB) compresses a panel no
-    better, and sets up tables sized for it: a 35 KB timeline page took 0.49 ms from a cold
-    CPU cache at 22 bits, 0.39 ms at 16, to the same size within a byte."""
-    return min(24, max(10, (size + 15).bit_length()))
-
-
 def compress_brotli(content: bytes) -> bytes:
     """``content`` compressed, with 1-100 random bytes of metadata after it."""
-    compressor = brotli.Compressor(
-        quality=BROTLI_QUALITY, mode=brotli.MODE_TEXT, lgwin=window_bits(len(content))
-    )
+    compressor = brotli.Compressor(quality=BROTLI_QUALITY, mode=brotli.MODE_TEXT)
     padding = secrets.token_bytes(secrets.randbelow(MAX_RANDOM_BYTES) + 1)
     return (
         compressor.process(content)

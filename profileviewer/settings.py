@@ -104,8 +104,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-# Persistent connections, one per server thread: a new SQLite connection per request (and its
-# PRAGMAs) was a fifth of the sandbox's CPU, and every agent request reads its user.
+# Persistent connections, one per server thread: every agent request reads its session and
+# user, and the sandbox reads on every call.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60, min=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -115,11 +115,19 @@ CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "profileviewer.rediscache.ReusingRedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pv",
+            "OPTIONS": {
+                # Redis down costs speed, not pages: a failed read is a miss, a failed write
+                # is skipped, and both are logged.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
         }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {
@@ -198,8 +206,6 @@ EXPORT_CONCURRENCY = env.int("EXPORT_CONCURRENCY", 8, min=1, max=64)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
-# Django's ModelBackend, with the signed-in agent's record kept in the cache (agents/backends.py).
-AUTHENTICATION_BACKENDS = ["profileviewer.agents.backends.CachedModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -221,7 +227,7 @@ SECURE_CSP = {
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Every panel request reads the agent's session: from the cache, written through to the DB.
-SESSION_ENGINE = "profileviewer.agents.sessions"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", not _local)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", not _local)

@@ -9,7 +9,7 @@ import brotli
 import pytest
 from django.test import Client
 
-from profileviewer.compression import accepts_brotli, compress_brotli, window_bits
+from profileviewer.compression import accepts_brotli, compress_brotli
 from tests.viewer.conftest import HTMX, JOE
 
 BROWSER = "gzip, deflate, br, zstd"  # what Chromium sends
@@ -68,11 +68,3 @@ def test_json_answers_keep_gzip(client: Client, db):
     assert response.status_code == 200
     assert response["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(response.content))["openapi"]
-
-
-@pytest.mark.parametrize("size", [0, 1, 1_008, 1_009, 35_000, 65_520, 65_521, 16_777_200])
-def test_the_window_is_the_smallest_that_holds_the_whole_body(size):
-    # A window that holds the body compresses it as well as brotli's 4 MB default does.
-    bits = window_bits(size)
-    assert (1 << bits) - 16 >= size or bits == 24
-    assert bits == 10 or (1 << (bits - 1)) - 16 < size
