@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from profileviewer import parallel
 from profileviewer.client import EventQuery
 from profileviewer.insights.paging import PAGE_SIZE, iter_pages
-from profileviewer.insights.parallel import reads_pool
 
 if TYPE_CHECKING:
     from profileviewer.client import Event, EventPage, ProfileRef
@@ -106,7 +106,7 @@ class _Purchases:
     def start_newest(self) -> Future[EventPage]:
         """The newest page of orders, read beside the first page of views."""
         query = EventQuery(include="order_completed")
-        return reads_pool().submit(
+        return parallel.submit(
             self.client.events, self.ref, query, offset=0, size=PAGE_SIZE, fresh=self.fresh
         )
 

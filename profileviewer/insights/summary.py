@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from profileviewer import parallel
 from profileviewer.client import EventQuery
 from profileviewer.insights.paging import all_events
-from profileviewer.insights.parallel import reads_pool
 
 if TYPE_CHECKING:
     from profileviewer.client import Event, Meta, ProfileRef
@@ -191,12 +191,11 @@ def profile_summary(
 
     # Five independent upstream reads: run them side by side so the summary costs about one
     # round trip, not five. The first error raised is the one the caller sees.
-    pool = reads_pool()
-    metas_f = pool.submit(client.meta, ref, fresh=fresh)
-    orders_f = pool.submit(window, "order_completed")
-    sent_f = pool.submit(window, "email_sent")
-    opened_f = pool.submit(window, "email_opened")
-    clicked_f = pool.submit(window, "email_clicked")
+    metas_f = parallel.submit(client.meta, ref, fresh=fresh)
+    orders_f = parallel.submit(window, "order_completed")
+    sent_f = parallel.submit(window, "email_sent")
+    opened_f = parallel.submit(window, "email_opened")
+    clicked_f = parallel.submit(window, "email_clicked")
     # All five end before any result is read: an error (a customer not found answers 404 to
     # each) does not leave the others still running after the caller has its answer.
     reads: list[Future[Any]] = [metas_f, orders_f, sent_f, opened_f, clicked_f]

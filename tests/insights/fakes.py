@@ -1,15 +1,16 @@
 """A small in-memory stand-in for the Profiles client, with the same method signatures.
 
 It answers ``events`` and ``meta`` the way the sandbox does (include/start/end filters,
-newest first, pages of ``size`` from ``offset``) and records each call, so tests can assert
-how many upstream pages an insight needed.
+newest first, pages of ``size`` from ``offset``; each event keeps its JSON only with
+``raw=True``, as the client's do) and records each call, so tests can assert how many
+upstream pages an insight needed.
 """
 
 from __future__ import annotations
 
 import itertools
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,6 +124,7 @@ class FakeClient:
         offset: int = 0,
         size: int = 100,
         fresh: bool = False,
+        raw: bool = False,
     ) -> EventPage:
         self.calls.append(("events", query))
         found = [
@@ -134,7 +136,8 @@ class FakeClient:
             and (query.end is None or e.event_time < query.end)
         ]
         found.sort(key=lambda e: e.event_time, reverse=query.sort != "asc")
-        chunk = tuple(found[offset : offset + size])
+        # As the real client: an event keeps the JSON the API sent only when asked for it.
+        chunk = tuple(e if raw else replace(e, raw=None) for e in found[offset : offset + size])
         return EventPage(events=chunk, offset=offset, size=size, scroll_id="s")
 
     def meta(self, ref: ProfileRef, *, fresh: bool = False) -> list[Meta]:

@@ -1,3 +1,4 @@
+import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -94,19 +95,23 @@ def test_it_pages_further_back_when_recent_views_were_all_bought():
 
 
 def test_the_newest_orders_are_read_beside_the_first_views_in_one_round_trip():
-    class SlowClient(FakeClient):
-        def events(self, *args, **kwargs):
-            self.started.append(time.monotonic())
-            time.sleep(0.05)  # an upstream round trip
-            page = super().events(*args, **kwargs)
-            self.ended.append(time.monotonic())
-            return page
+    both_reading = threading.Barrier(2)
 
-    client = SlowClient([viewed("SKU-1", ago(days=1)), ordered(ago(days=300), "SKU-1")])
-    client.started, client.ended = [], []
+    class MeetingClient(FakeClient):
+        """Each read waits (up to 5 s) for the other to be in flight too."""
+
+        def events(self, *args, **kwargs):
+            try:
+                both_reading.wait(timeout=5)
+                self.overlapped.append(True)
+            except threading.BrokenBarrierError:
+                self.overlapped.append(False)
+            return super().events(*args, **kwargs)
+
+    client = MeetingClient([viewed("SKU-1", ago(days=1)), ordered(ago(days=300), "SKU-1")])
+    client.overlapped = []
     assert ids(recently_viewed_not_purchased(client, JOE)) == ["SKU-1"]
-    assert len(client.started) == 2
-    assert max(client.started) < min(client.ended), "the two reads overlap"
+    assert client.overlapped == [True, True], "the two reads overlap"
 
 
 def test_a_view_older_than_the_newest_100_orders_reads_the_orders_around_it():
