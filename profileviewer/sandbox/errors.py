@@ -60,11 +60,6 @@ def json_response(payload: object, status: int = 200) -> HttpResponse:
     )
 
 
-def raw_json_response(text: str, status: int = 200) -> HttpResponse:
-    """A body that is already JSON text."""
-    return HttpResponse(text, status=status, content_type="application/json")
-
-
 def error_response(error: SandboxError) -> HttpResponse:
     response = json_response(
         {"error": {"code": error.code, "message": error.message}}, status=error.status

@@ -6,7 +6,6 @@ The gateway decorators (gateway.py) run the checks every request shares and turn
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +18,6 @@ from profileviewer.sandbox import openapi, products, queries
 from profileviewer.sandbox.errors import (
     json_response,
     not_found,
-    raw_json_response,
     validation_error,
 )
 from profileviewer.sandbox.gateway import api_endpoint, public_endpoint
@@ -34,7 +32,7 @@ from profileviewer.sandbox.params import (
     utc_moment,
 )
 from profileviewer.sandbox.serializers import (
-    events_json,
+    event_object,
     external_id_object,
     meta_object,
     traits_object,
@@ -75,14 +73,14 @@ def events(request: HttpRequest, ref: str) -> HttpResponse:
     page = parse_page(request.GET)
     event_filter = parse_event_filter(request.GET)
     profiles = _profiles_or_404(parsed, summary_only=True)
-    rows = queries.event_rows(profiles, event_filter, page)
+    events = queries.event_page(profiles, event_filter, page)
     # Opaque like Intilery's; the sandbox pages by `from` and never needs it back.
     scroll_id = encode_cursor(
-        {"ref": f"{parsed.id_type}:{parsed.value}", "from": page.offset + len(rows)}
+        {"ref": f"{parsed.id_type}:{parsed.value}", "from": page.offset + len(events)}
     )
-    return raw_json_response(
-        f'{{"scrollId":{json.dumps(scroll_id)},"data":{events_json(rows, profiles)}}}'
-    )
+    by_id = {profile.pk: profile for profile in profiles}
+    data = [event_object(event, by_id[event.profile_id]) for event in events]
+    return json_response({"scrollId": scroll_id, "data": data})
 
 
 @api_endpoint
