@@ -16,7 +16,7 @@ from django.utils import timezone
 from profileviewer.viewer.presenters import FAMILY_LABELS, Family, action_style, day_label
 
 if TYPE_CHECKING:
-    from profileviewer.client import Event, EventStamp
+    from profileviewer.client import Event
 
 DAYS = 90
 FAMILIES: tuple[Family, ...] = ("browsing", "buying", "email", "other")
@@ -86,7 +86,7 @@ def window_start(now: datetime | None = None) -> datetime:
 
 
 def activity_chart(
-    events: Iterable[EventStamp | Event], *, now: datetime | None = None, truncated: bool = False
+    events: Iterable[Event], *, now: datetime | None = None, truncated: bool = False
 ) -> ActivityChart:
     zone = timezone.get_current_timezone()  # once, not per event
     today = (now or timezone.now()).astimezone(zone).date()

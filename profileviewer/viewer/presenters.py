@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from profileviewer.client import Event, EventBrief
+    from profileviewer.client import Event
 
 Family = Literal["browsing", "buying", "email", "other"]
 
@@ -71,6 +71,12 @@ def action_style(action: str) -> ActionStyle:
     return ActionStyle(label, "dot", "other")
 
 
+def actions_with(chosen: Iterable[str]) -> dict[str, ActionStyle]:
+    """The known actions, then any chosen one that is not among them (a custom action, or a
+    shared link's): it is still the filter in force, so the form must show it."""
+    return {**ACTIONS, **{action: action_style(action) for action in chosen if action}}
+
+
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value.strip()
@@ -102,7 +108,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def event_summary(event: Event | EventBrief) -> str:
+def event_summary(event: Event) -> str:
     """One line from the event's properties: what an agent needs without expanding it."""
     props = event.properties if isinstance(event.properties, dict) else {}
     action = event.action
@@ -145,13 +151,6 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
 
 
-def compact_json(value: Any) -> str:
-    """One line, by the C encoder: a timeline page embeds 50 of these, and static/js/app.js
-    indents one when the agent expands its event (indenting 50 on the server is the slowest
-    part of the panel and doubles its size)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
 @dataclass(frozen=True)
 class EventRow:
     event_id: str
@@ -159,13 +158,7 @@ class EventRow:
     style: ActionStyle
     summary: str
     time: datetime
-    raw: Any = field(compare=False, repr=False)
     kind: Literal["event"] = "event"
-
-    @property
-    def raw_json(self) -> str:
-        """Only live-update rows embed this; timeline pages load it when a row is expanded."""
-        return compact_json(self.raw)
 
 
 @dataclass(frozen=True)
@@ -211,14 +204,13 @@ class DayGroup:
         return sum(row.count if isinstance(row, RunRow) else 1 for row in self.rows)
 
 
-def event_row(event: Event | EventBrief) -> EventRow:
+def event_row(event: Event) -> EventRow:
     return EventRow(
         event_id=event.event_id,
         action=event.action,
         style=action_style(event.action),
         summary=event_summary(event),
         time=event.event_time,
-        raw=getattr(event, "raw", None),  # a brief has none: its row links to the event
     )
 
 
@@ -249,7 +241,7 @@ def _collapse(rows: Sequence[EventRow], min_run: int) -> list[EventRow | RunRow]
 
 
 def group_timeline(
-    events: Iterable[Event | EventBrief],
+    events: Iterable[Event],
     *,
     now: datetime | None = None,
     min_run: int = MIN_RUN,

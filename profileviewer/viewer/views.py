@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,10 +22,14 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from profileviewer.agents.auth import agent_required
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
-from profileviewer.viewer import presenters, services
+from profileviewer.viewer import forms, presenters, services
 from profileviewer.viewer.errors import AgentError, agent_error, input_error
-from profileviewer.viewer.filters import TimelineFilters, filters_as_written, parse_filters
-from profileviewer.viewer.presenters import ACTIONS
+from profileviewer.viewer.forms import (
+    TimelineFilters,
+    filters_as_written,
+    parse_filters,
+    profile_ref,
+)
 
 PANELS = {
     "traits": "Traits",
@@ -39,7 +42,6 @@ PANELS = {
 MAX_QUERY_SHOWN = 200
 # What is kept of a ref or a query: more than any valid ref (a type and 512 characters).
 MAX_REF_KEPT = 600
-SEVERAL_REFS = "This link names more than one customer (ref); open one of them from the search."
 # The demo data's hero profiles (docs/demo-data.md), offered on the search page in sandbox mode.
 SANDBOX_EXAMPLES = (
     ("userId:qrc-117322", "Joe Bloggs"),
@@ -63,17 +65,8 @@ def _profile_url(ref: ProfileRef, filters: TimelineFilters | None = None) -> str
     return f"{reverse('viewer:profile')}?{urlencode(params)}"
 
 
-def _ref_text(request: HttpRequest) -> str:
-    """The customer a request is about, as written; a link naming two (`ref` repeated, as an
-    edited or appended URL can) names none, rather than whichever came last."""
-    values = [value for value in request.GET.getlist("ref") if value.strip()]
-    if len(set(values)) > 1:
-        raise ProfileRefError(SEVERAL_REFS)
-    return values[0] if values else ""
-
-
 def _ref(request: HttpRequest) -> ProfileRef:
-    return ProfileRef.parse(_ref_text(request))
+    return profile_ref(request.GET)
 
 
 def _render_panel(
@@ -101,7 +94,7 @@ def _panel(
 ) -> HttpResponse:
     try:
         ref = _ref(request)
-        services.require_customer(ref, fresh=_fresh(request))
+        services.require_customer(ref)
         context = load(ref, _fresh(request))
     except IntileryError as error:
         return _panel_error(request, panel, agent_error(error, where=f"the {panel} panel"))
@@ -133,9 +126,6 @@ def lookup(request: HttpRequest) -> HttpResponse:
         context["error"] = agent_error(error, where="the look-up")
         return render(request, "viewer/search.html", context, status=context["error"].status)
     if len(matches) == 1:
-        # The customer exists and the agent is on their way to the profile: start its
-        # panels' upstream calls now, while the browser follows the redirect.
-        services.prefetch_panels(ref, TimelineFilters())
         return HttpResponseRedirect(_profile_url(ref))
     context |= {"ref": ref, "matches": matches}
     return render(request, "viewer/lookup.html", context, status=200 if matches else 404)
@@ -145,46 +135,30 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @agent_required
 @vary_on_headers("HX-Request")
 def profile(request: HttpRequest) -> HttpResponse:
-    """The header and six panel slots. A header kept from a recent read (a look-up, an earlier
-    view) is shown at once; otherwise the page does not wait for the upstream: the header
-    loads beside the panels, and the browser gets the page one round trip sooner."""
+    """The header and six panel slots, each loaded by its own request: the page does not wait
+    for the upstream, whose reads it starts (``warm_panels``) for those requests to join."""
     raw_ref = request.GET.get("ref", "")
     try:
         ref = _ref(request)
     except ProfileRefError as error:
         return _bad_ref_page(request, raw_ref, error)
-    headers = None if _fresh(request) else services.cached_header(ref)
-    if headers is not None and len(headers) > 1:
-        return HttpResponseRedirect(_matches_url(ref))
+    fresh = _fresh(request)
     result = parse_filters(request.GET)
     # Filters that do not parse go to the timeline as written, for it to say what is wrong.
     filters = filters_as_written(request.GET) if result.errors else result.filters.querystring()
+    if not fresh:  # the refresh button's panels bypass anything warmed
+        services.warm_panels(ref, None if result.errors else result.filters)
+    ref_query = _ref_query(ref, fresh="1" if fresh else "")
     context = {
         "ref": ref,
-        "ref_query": _ref_query(ref, fresh="1" if _fresh(request) else ""),
-        "header": headers[0] if headers else None,
-        "header_loading": headers is None,
-        "timeline_query": _ref_query(ref, fresh="1" if _fresh(request) else "")
-        + ("&" + filters if filters else ""),
+        "ref_query": ref_query,
+        "timeline_query": ref_query + ("&" + filters if filters else ""),
         "panels": PANELS,
     }
     template = "viewer/profile.html"
     if request.htmx:  # type: ignore[attr-defined]
         template += "#profile-body"
-    response = render(request, template, context)
-    # Work that starts once the page is sent (when the server closes the response), so its
-    # threads do not hold up the page, which the browser needs first.
-    response._resource_closers.append(  # type: ignore[attr-defined]
-        partial(
-            services.after_profile_page,
-            ref,
-            None if result.errors else result.filters,
-            timezone.get_current_timezone(),
-            fresh=_fresh(request),
-            header_kept=headers is not None,
-        )
-    )
-    return response
+    return render(request, template, context)
 
 
 def _bad_ref_page(request: HttpRequest, raw_ref: str, error: ProfileRefError) -> HttpResponse:
@@ -205,7 +179,7 @@ def profile_header(request: HttpRequest) -> HttpResponse:
     raw_ref = request.GET.get("ref", "")
     if not request.htmx:  # type: ignore[attr-defined]
         try:
-            ref_text = _ref_text(request)
+            ref_text = forms.ref_text(request.GET)
             ProfileRef.parse(ref_text)
         except ProfileRefError as error:
             # Answered here: a redirect carrying 10 KB of bad ref is refused past 16 KB (a
@@ -287,24 +261,28 @@ def summary_panel(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _event_url(ref: ProfileRef, filters: TimelineFilters) -> str:
+    """Where a row's raw JSON is loaded from when expanded; the row appends its event id."""
+    query = _ref_query(ref) + "&" + filters.querystring()
+    return f"{reverse('viewer:event')}?{query.rstrip('&')}&event_id="
+
+
 def _timeline_context(request: HttpRequest, ref: ProfileRef) -> dict[str, Any]:
     result = parse_filters(request.GET)
     context: dict[str, Any] = {
         "ref": ref,
         "ref_query": _ref_query(ref),
         "filters": result.filters,
-        "actions": ACTIONS,
+        "actions": presenters.actions_with((result.filters.include, *result.filters.exclude)),
         "prev_day": request.GET.get("day", "")[:10],
     }
     if result.errors:
         context["filter_errors"] = result.errors
         return context
-    services.require_customer(ref, fresh=_fresh(request))
+    services.require_customer(ref)
     page = services.timeline_page(ref, result.filters, fresh=_fresh(request))
     context["page"] = page
-    # Each row's raw JSON is loaded from here when expanded; the row appends its event id.
-    query = _ref_query(ref) + "&" + result.filters.querystring()
-    context["event_url"] = f"{reverse('viewer:event')}?{query.rstrip('&')}&event_id="
+    context["event_url"] = _event_url(ref, result.filters)
     poll = settings.VIEWER_LIVE_POLL_SECONDS
     live = poll and result.filters.sort == "desc" and not result.filters.offset
     live = live and (result.filters.end is None or result.filters.end > timezone.now())
@@ -409,5 +387,6 @@ def _timeline_live(request: HttpRequest) -> HttpResponse:
         "live_poll": settings.VIEWER_LIVE_POLL_SECONDS,
         "live_since": newest.isoformat(),
         "ref_query": _ref_query(ref),
+        "event_url": _event_url(ref, result.filters),
     }
     return render(request, "viewer/panels.html#live-poller", context)

@@ -24,13 +24,9 @@ Prints, for Joe Bloggs (`userId:qrc-117322`):
 3. with Debian's chromium: time from navigation start to every panel (and the header, which
    a first view loads beside them) rendered (target
    < 2 x 50 ms + 150 ms = 250 ms), in the agent's tab and in a new tab, for:
-   - a first view: nothing about the customer in the app's cache (flushed before each run)
-     and no worker remembers them, so the page and its panels pay every upstream call;
-     opened directly (as a helpdesk sidebar does) and from the search box
-     (`/lookup?q=qrc-117322`, redirect included). The account's rate limit is unused here,
-     so the page warms the panels beside the header's read (services.prefetch_panels);
-   - `first view, known`: the same for a customer seen within the hour whose answers
-     expired (the flush keeps that Joe is a customer);
+   - a first view: nothing about the customer in the app's cache (flushed before each run),
+     so the page and its panels pay every upstream call; opened directly (as a helpdesk
+     sidebar does) and from the search box (`/lookup?q=qrc-117322`, redirect included);
    - a cached view (the same customer again within the cache TTL);
    - a refresh (`fresh=1`, the refresh button: every panel bypasses the cache);
    and the page's total transferred bytes (`encodedDataLength` from the DevTools protocol,
@@ -219,29 +215,12 @@ def serve_app(port: int) -> None:
     from profileviewer.wsgi import application as django_app
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
-        # Bench only: empty the cache the app's workers share (local memory or Redis). With
-        # `keep=<ref>`, what is known of that ref being a customer survives (a customer seen
-        # before, whose answers expired); with `forget=1`, this worker forgets the customers
-        # it found (answers with its pid, so the bench can reach every worker).
+        # Bench only: empty the cache the app's workers share (local memory or Redis),
+        # answering with this worker's pid.
         if environ.get("PATH_INFO") == FLUSH_PATH and environ["REQUEST_METHOD"] == "POST":
-            from urllib.parse import parse_qs
-
             from django.core.cache import caches
 
-            from profileviewer.client import ProfileRef
-            from profileviewer.viewer import services
-
-            query = parse_qs(environ.get("QUERY_STRING", ""))
-            kept = {}
-            for ref in query.get("keep", []):
-                key = services._result_key("customer", ProfileRef.parse(ref))
-                kept[key] = caches["default"].get(key)
             caches["default"].clear()
-            for key, value in kept.items():
-                if value is not None:
-                    caches["default"].set(key, value, services.MATCHES_KEPT_SECONDS)
-            if query.get("forget"):
-                services.forget_known_customers()
             start_response("204 No Content", [("X-Worker", str(os.getpid()))])
             return []
         return django_app(environ, start_response)
@@ -348,8 +327,8 @@ def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
     ratios = []
     for panel in PANELS:
         url = f"{app}/profile/{panel}"
-        # The calls of a request in steady state: the first one also checks that Joe is a
-        # customer (services.require_customer), which is kept for the next.
+        # The calls of a request in steady state: the first one also reads whether Joe is a
+        # customer (services.require_customer), which is then cached.
         session.get(url, params={"ref": JOE, "fresh": "1"}, headers=htmx, timeout=30)
         log.skip()
         session.get(url, params={"ref": JOE, "fresh": "1"}, headers=htmx, timeout=30)
@@ -385,15 +364,11 @@ def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
 def bench_browser(app: str, navigations: int, workers: int) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    def flush_app_cache(*, customer: str = "new") -> None:
-        """Nothing about the customer on the server: a `new` one (no worker remembers them),
-        or a `known` one seen within the hour whose answers expired."""
-        if customer == "known":
-            requests.post(app + FLUSH_PATH, params={"keep": JOE}, timeout=10).raise_for_status()
-            return
+    def flush_app_cache() -> None:
+        """Nothing about the customer in the app's cache, whichever worker answers."""
         reached: set[str] = set()
         for _ in range(50):  # each POST on a new connection reaches a worker at random
-            response = requests.post(app + FLUSH_PATH, params={"forget": "1"}, timeout=10)
+            response = requests.post(app + FLUSH_PATH, timeout=10)
             response.raise_for_status()
             reached.add(response.headers["X-Worker"])
             if len(reached) == workers:
@@ -448,7 +423,6 @@ def bench_browser(app: str, navigations: int, workers: int) -> None:
         cold_tab.close()
         times: dict[str, list[float]] = {
             "first view": [],
-            "first view, known": [],
             "first view via search": [],
             "cached": [],
             "refresh": [],
@@ -461,9 +435,6 @@ def bench_browser(app: str, navigations: int, workers: int) -> None:
             flush_app_cache()  # nobody on the server knows this customer: a first view
             elapsed, warm_bytes = run(tab, profile)
             times["first view"].append(elapsed)
-            # A customer seen within the hour whose answers expired (INTILERY_CACHE_TTL).
-            flush_app_cache(customer="known")
-            times["first view, known"].append(run(tab, profile)[0])
             # The same from the search box: the look-up, its redirect, then the profile.
             flush_app_cache()
             times["first view via search"].append(run(tab, f"{app}/lookup?q=qrc-117322")[0])

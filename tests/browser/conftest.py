@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.test import override_settings
 
+from profileviewer import parallel
 from profileviewer.client.client import reset_client_state
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,6 +67,8 @@ def demo_upstream(live_server: Any, transactional_db: None) -> Iterator[str]:
         INTILERY_API_URL=live_server.url + "/sandbox", VIEWER_LIVE_POLL_SECONDS=15
     ):
         yield live_server.url
+        # A profile page's warm-up may still be reading: let it end before the server goes.
+        assert parallel.wait_idle(), "background reads still running 10 s after the test"
     reset_client_state()
     cache.clear()
 

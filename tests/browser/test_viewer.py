@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from tests.browser.conftest import Viewer, make_viewer
 pytestmark = pytest.mark.browser
 
 JOE = "/profile?ref=userId%3Aqrc-117322"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots; the test writes them there only when asked (they are tracked).
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PANEL_TITLES = ["Summary", "Traits", "Metadata", "Activity", "Viewed, not bought", "Timeline"]
 
 
@@ -64,7 +66,7 @@ def test_no_customer_found_shows_what_was_searched(viewer: Viewer) -> None:
 
 
 def test_a_first_view_loads_the_header_beside_the_panels(viewer: Viewer) -> None:
-    # Opened directly, as a helpdesk sidebar opens it: nothing about Joe is kept yet.
+    # Opened directly, as a helpdesk sidebar opens it.
     page = viewer.page
     asked: list[str] = []
     page.on("request", lambda request: asked.append(urlsplit(request.url).path))
@@ -136,7 +138,14 @@ def test_expanding_an_event_shows_its_raw_json(viewer: Viewer) -> None:
     expect(json_block).to_be_hidden()
     row.locator("summary").click()
     expect(json_block).to_be_visible()
-    expect(json_block).to_contain_text('\n  "eventAction": "')  # indented by our script
+    expect(json_block).to_contain_text('\n  "eventAction": "')  # indented
+    # An event inside a collapsed run ("Page viewed x 5") opens the same way.
+    run = page.locator("#timeline-results .event.run").first
+    expect(run.locator(".count")).to_have_text(re.compile("^\u00d7 \\d+$"))
+    run.locator("summary").first.click()
+    nested = run.locator(".events.nested .event").first
+    nested.locator("summary").click()
+    expect(nested.locator("pre.json")).to_contain_text('"eventAction": "')
 
 
 def test_the_dark_theme_toggle_sticks_across_pages(viewer: Viewer) -> None:
@@ -237,8 +246,11 @@ def test_a_loaded_profile_stops_animating(viewer: Viewer) -> None:
     assert running == []
 
 
-def test_screenshots_of_joe_bloggs_at_320_px_and_desktop(chromium, demo_upstream) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def test_screenshots_of_joe_bloggs_at_320_px_and_desktop(chromium, demo_upstream, tmp_path) -> None:
+    # PV_UPDATE_SCREENSHOTS=1 refreshes the README's; otherwise they go to a temporary folder.
+    update = os.environ.get("PV_UPDATE_SCREENSHOTS") == "1"
+    folder = DOCS_SCREENSHOTS if update else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
     for name, width in (("profile-320.png", 320), ("profile-desktop.png", 1440)):
         context, tab = make_viewer(chromium, demo_upstream, width=width, height=900)
         try:
@@ -249,10 +261,10 @@ def test_screenshots_of_joe_bloggs_at_320_px_and_desktop(chromium, demo_upstream
                 image.scroll_into_view_if_needed()
                 expect(image).to_have_js_property("complete", True)
                 assert image.evaluate("img => img.naturalWidth") > 0
-            tab.page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+            tab.page.screenshot(path=str(folder / name), full_page=True)
         finally:
             context.close()
-        assert (SCREENSHOTS / name).stat().st_size > 10_000
+        assert (folder / name).stat().st_size > 10_000
 
 
 def test_pages_and_panels_arrive_brotli_compressed_and_read_as_sent(viewer: Viewer) -> None:

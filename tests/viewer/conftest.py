@@ -10,9 +10,8 @@ through the viewer's one seam, `profileviewer.viewer.services.client`.
 
 from __future__ import annotations
 
-import time
+import json
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,18 +19,14 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.core.signals import request_started
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from profileviewer.client import (
-    BriefPage,
-    EventBrief,
-    EventStamp,
-    IntileryError,
-    Meta,
-    StampPage,
-)
+from profileviewer import parallel
+from profileviewer.client import EventPage, EventQuery, IntileryError, Meta
 from profileviewer.client.client import reset_client_state
+from profileviewer.client.types import read_event_page
 from profileviewer.sandbox.models import Profile
 from profileviewer.sandbox.store import NewEvent, add_events, create_profile
 
@@ -154,28 +149,95 @@ def upstream(live_server: Any, transactional_db: None) -> Iterator[dict[str, Pro
         INTILERY_API_URL=live_server.url + "/sandbox", VIEWER_LIVE_POLL_SECONDS=15
     ):
         yield customers
+        # The profile page's warm-up may still be reading from the sandbox: let it finish
+        # before the server and the database go.
+        assert parallel.wait_idle(), "background reads still running 10 s after the test"
     reset_client_state()
     cache.clear()
 
 
+@pytest.fixture
+def upstream_requests() -> Iterator[list[str]]:
+    """Every request the sandbox receives (path and query): the viewer's upstream calls."""
+    seen: list[str] = []
+
+    def record(sender: Any, environ: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        environ = environ or {}
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/sandbox/"):
+            seen.append(f"{path}?{environ.get('QUERY_STRING', '')}")
+
+    request_started.connect(record, weak=False, dispatch_uid="viewer-tests-upstream-requests")
+    yield seen
+    request_started.disconnect(dispatch_uid="viewer-tests-upstream-requests")
+
+
+def asked_for(requests: list[str], endpoint: str, *params: str) -> list[str]:
+    """The upstream requests to one endpoint (`meta`, `traits`, `events`) with these query
+    parameters (`size=50`)."""
+    return [
+        request
+        for request in list(requests)
+        if request.split("?")[0].endswith("/" + endpoint)
+        and all(param in request.split("?")[1].split("&") for param in params)
+    ]
+
+
+def event_json(
+    action: str, when: datetime, *, event_id: str = "e", **properties: Any
+) -> dict[str, Any]:
+    """One event as the Profiles API sends it (PAPI-16)."""
+    return {
+        "eventId": event_id,
+        "eventAction": action,
+        "eventTime": when.isoformat(),
+        "source": "test",
+        "rawData": {"event": action, "properties": properties},
+    }
+
+
+def answering_events(*items: dict[str, Any]) -> Callable[..., EventPage]:
+    """A stub `events` answer: these events (API JSON, newest first), paged as asked and
+    read by the client's own decoder, so `raw=True` gives each its JSON as the client does."""
+
+    def events(
+        ref: Any,
+        query: EventQuery | None = None,
+        *,
+        offset: int = 0,
+        size: int = 100,
+        fresh: bool = False,
+        raw: bool = False,
+    ) -> EventPage:
+        body = json.dumps({"data": list(items[offset : offset + size])}).encode()
+        found, scroll_id = read_event_page(body, raw=raw)
+        return EventPage(found, offset, size, scroll_id)
+
+    return events
+
+
+NO_EVENTS = answering_events()
+
+
 class StubClient:
-    """Stands in for the real client: each method raises `error` or returns what it is given.
+    """Stands in for the real client: each method raises `error` or returns what it is given
+    (a value, or a callable given the call's arguments).
 
     Without a `meta` answer, `meta` answers that a customer exists: every panel first checks
-    that (services.require_customer) before its own calls.
+    that (services.require_customer) before its own calls. The stub shares nothing between
+    calls (no cache, no single flight): it counts every read a caller asks for.
     """
 
     def __init__(self, error: IntileryError | None = None, **results: Any) -> None:
         self.error = error
         self.results = {"meta": [SOMEONE], **results}
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
-        self.headroom = 1.0  # of the rate limit's burst: the account is quiet
-
-    def rate_headroom(self) -> float:
-        return self.headroom
 
     def called(self, name: str) -> int:
-        return sum(1 for call in self.calls if call[0] == name)
+        return sum(1 for call in list(self.calls) if call[0] == name)
+
+    def names(self) -> set[str]:
+        return {call[0] for call in list(self.calls)}
 
     def _answer(self, name: str, *args: Any, **kwargs: Any) -> Any:
         self.calls.append((name, args, kwargs))
@@ -190,22 +252,17 @@ class StubClient:
     def meta(self, *args: Any, **kwargs: Any) -> Any:
         return self._answer("meta", *args, **kwargs)
 
-    def events(self, *args: Any, **kwargs: Any) -> Any:
-        return self._answer("events", *args, **kwargs)
-
-    def event_stamps(self, *args: Any, **kwargs: Any) -> Any:
-        """The `events` answer (counted as an events call: the same request), as stamps."""
-        page = self._answer("events", *args, **kwargs)
-        stamps = tuple(EventStamp(event.action, event.event_time) for event in page.events)
-        return StampPage(stamps, page.offset, page.size)
-
-    def event_briefs(self, *args: Any, **kwargs: Any) -> Any:
-        """The `events` answer (counted as an events call: the same request), as briefs."""
-        page = self._answer("events", *args, **kwargs)
-        briefs = tuple(
-            EventBrief(e.event_id, e.action, e.event_time, e.properties) for e in page.events
-        )
-        return BriefPage(briefs, page.offset, page.size)
+    def events(
+        self,
+        ref: Any,
+        query: EventQuery = EventQuery(),  # noqa: B008 - frozen
+        *,
+        offset: int = 0,
+        size: int = 100,
+        fresh: bool = False,
+        raw: bool = False,
+    ) -> Any:
+        return self._answer("events", ref, query, offset=offset, size=size, fresh=fresh, raw=raw)
 
 
 @dataclass
@@ -224,43 +281,10 @@ def stub_client(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StubClient]:
     return Stubber(monkeypatch)
 
 
-class TrackedPool:
-    """The viewer's background pool, with a way to wait until everything it was given ran."""
-
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=4)
-        self.futures: list[Future[Any]] = []
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        future = self._pool.submit(fn, *args, **kwargs)
-        self.futures.append(future)
-        return future
-
-    def drain(self) -> None:
-        """Waits for everything given, including what that work gave in turn."""
-        deadline = time.monotonic() + 10
-        while not all(future.done() for future in list(self.futures)):
-            assert time.monotonic() < deadline, "background work still running"
-            wait(list(self.futures), timeout=0.05)
-
-
-@pytest.fixture
-def prefetch(monkeypatch: pytest.MonkeyPatch) -> Iterator[TrackedPool]:
-    """Turn the background work on (customer check, warm-up) and let a test wait for it."""
-    from profileviewer.viewer import services
-
-    pool = TrackedPool()
-    monkeypatch.setattr(services, "_prefetch_pool", pool)
-    monkeypatch.setattr(services, "PREFETCH", True)
-    yield pool
-    pool.drain()
-    pool._pool.shutdown()
-
-
 @pytest.fixture(autouse=True)
-def no_prefetch(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The profile page warms its panels in background threads; tests that count upstream
-    calls or tear the upstream down would race them, so only the prefetch tests turn it on."""
-    from profileviewer.viewer import services
-
-    monkeypatch.setattr(services, "PREFETCH", False)
+def _warm_ups_end_with_the_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A profile page starts its panels' reads in the background (services.warm_panels), as
+    in production. They end before this test's stub goes (the monkeypatch is undone after
+    this fixture), so none reaches the real client or the next test."""
+    yield
+    assert parallel.wait_idle(), "background reads still running 10 s after the test"

@@ -9,7 +9,7 @@ from django.http import QueryDict
 
 from profileviewer.client import Event
 from profileviewer.viewer.chart import activity_chart
-from profileviewer.viewer.filters import parse_filters
+from profileviewer.viewer.forms import parse_filters
 from profileviewer.viewer.presenters import (
     RunRow,
     action_style,
@@ -22,13 +22,16 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 def event(action: str, when: datetime = NOW, **properties: Any) -> Event:
-    return Event.from_json(
-        {
-            "eventId": f"{action}-{when.isoformat()}",
-            "eventAction": action,
-            "eventTime": when.isoformat(),
-            "rawData": {"event": action.title(), "properties": properties},
-        }
+    return Event(
+        profile_id="p",
+        event_id=f"{action}-{when.isoformat()}",
+        action=action,
+        name=action.title(),
+        event_time=when,
+        received_time=None,
+        source="test",
+        properties=properties,
+        context={},
     )
 
 

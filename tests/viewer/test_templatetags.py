@@ -34,7 +34,7 @@ def test_links_that_could_run_script_or_leave_the_site_are_dropped(url):
     assert safe_href(url) == ""
 
 
-# --- Timeline rows: everything the upstream sends is escaped ---------------------------------
+# --- Timeline rows (panels.html partials): everything the upstream sends is escaped -------
 
 HOSTILE = '"><img src=x onerror=alert(1)>'
 
@@ -56,28 +56,31 @@ def _hostile_event(action: str, seconds: int):
         source="s",
         properties=props,
         context={},
-        raw={"eventAction": action, "note": "</pre><script>alert(1)</script>"},
     )
 
 
-@pytest.mark.parametrize("event_url", ["/profile/event?ref=userId%3Aa&sort=desc&event_id=", ""])
-def test_timeline_rows_escape_actions_summaries_ids_and_raw_json(event_url):
+def test_timeline_rows_escape_actions_summaries_and_ids_and_link_every_event():
     from profileviewer.viewer.presenters import RunRow, group_timeline
     from profileviewer.viewer.templatetags.viewer import timeline_rows
 
     # Three in a row collapse into a run; the odd one out stays a single row.
     events = [_hostile_event("page_viewed", s) for s in (1, 2, 3)]
     events.append(_hostile_event(f"custom_{HOSTILE}", 4))
-    rows = [row for group in group_timeline(events) for row in group.rows]
-    assert any(isinstance(row, RunRow) for row in rows)
-    html = timeline_rows(rows, event_url)
+    (group,) = group_timeline(events)
+    assert any(isinstance(row, RunRow) for row in group.rows)
+    event_url = "/profile/event?ref=userId%3Aa&sort=desc&event_id="
+    html = timeline_rows(group.rows, event_url)
     for raw in ("<img", "<script", "<svg onload"):
         assert raw not in html
     assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
-    if event_url:
-        assert "id-1%22%3E%3Csvg%20onload%3Dalert%281%29%3E" in html  # the id, URL-quoted
-    else:
-        assert "&lt;/pre&gt;&lt;script&gt;" in html  # live rows embed the raw JSON, escaped
+    assert "Custom &quot;&gt;&lt;img src=x onerror=alert(1)&gt;</span>" in html  # its label
+    assert '<span class="count">\u00d7 3</span>' in html
+    assert html.count('<a class="raw" href="') == html.count('<li class="event">') == 4
+    # The id, URL-quoted, after the URL (its & escaped in the attribute).
+    assert (
+        'href="/profile/event?ref=userId%3Aa&amp;sort=desc&amp;event_id='
+        'id-1%22%3E%3Csvg%20onload%3Dalert%281%29%3E"'
+    ) in html
 
 
 def test_machine_times_are_utc_to_the_second():
@@ -92,20 +95,27 @@ def test_machine_times_are_utc_to_the_second():
     assert 'datetime="2026-11-29T00:28:25Z"' in when(moment, "clock")
 
 
-def test_path_is_the_url_tags_answer_under_the_apps_script_prefix(agent, db):
-    from django.template import engines
+def test_urls_follow_the_apps_script_prefix(agent, stub_client):
+    # The app mounted below a path (SCRIPT_NAME, which the WSGI handler makes the script
+    # prefix): the page's panel slots and the panels' own links stay below it.
     from django.urls import set_script_prefix
 
-    template = engines["django"].from_string("{% load viewer %}{% path 'viewer:timeline' %}")
-    assert template.render({}) == "/profile/timeline"
-    set_script_prefix("/viewer/")  # the app mounted below a path (SCRIPT_NAME)
+    from tests.viewer.conftest import HTMX, NO_EVENTS
+    from tests.viewer.test_panels import joe_meta
+
+    stub_client(meta=[joe_meta()], events=NO_EVENTS)
+    ref = {"ref": "userId:qrc-117322"}
+    set_script_prefix("/viewer/")
     try:
-        assert template.render({}) == "/viewer/profile/timeline"
+        page = agent.get("/profile", ref).content.decode()
+        panel = agent.get("/profile/timeline", ref, **HTMX).content.decode()
     finally:
         set_script_prefix("/")
-    # Pages and panels use it: the profile page's panel slots point at the panels.
-    page = agent.get("/profile", {"ref": "userId:qrc-117322"}).content.decode()
-    assert 'hx-get="/profile/timeline?ref=userId%3Aqrc-117322"' in page
+    assert 'hx-get="/viewer/profile/timeline?ref=userId%3Aqrc-117322"' in page
+    assert 'hx-get="/viewer/profile/header?ref=userId%3Aqrc-117322"' in page
+    assert 'action="/viewer/profile"' in panel and 'hx-get="/viewer/profile/timeline"' in panel
+    plain = agent.get("/profile", ref).content.decode()
+    assert 'hx-get="/profile/timeline?ref=userId%3Aqrc-117322"' in plain
 
 
 def test_when_writes_dates_and_clock_times_in_the_agents_zone():
@@ -124,3 +134,13 @@ def test_when_writes_dates_and_clock_times_in_the_agents_zone():
         )
         assert ">08:30</time>" in when(moment, "clock")
     assert when(None) == "never"
+
+
+def test_when_can_give_the_time_a_class():
+    from datetime import UTC, datetime
+
+    from profileviewer.viewer.templatetags.viewer import when
+
+    moment = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)
+    assert when(moment, "clock", "ev-time").startswith('<time class="ev-time" datetime=')
+    assert when(moment, "clock").startswith("<time datetime=")

@@ -10,9 +10,10 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from profileviewer.client import EventPage, RateLimitError, UnavailableError
+from profileviewer import parallel
+from profileviewer.client import RateLimitError, UnavailableError
 from profileviewer.sandbox.store import NewEvent, add_events, create_profile
-from tests.viewer.conftest import HTMX, JOE
+from tests.viewer.conftest import HTMX, JOE, answering_events, event_json
 
 RESULTS = {**HTMX, "HTTP_HX_TARGET": "timeline-results"}
 
@@ -49,6 +50,32 @@ def test_a_run_of_the_same_action_collapses_into_one_expandable_row(agent, upstr
     assert 'Page viewed <span class="count">\u00d7 5</span>' in html
     run = html[html.index('class="event run"') :]
     assert run.index("<details>") < run.index('<ol class="events nested">')
+    # The run's first and last clock times (the five views are a minute apart from noon),
+    # and each of its events inside, expandable like any other row.
+    clocks = re.search(
+        r'<span class="ev-time">(<time [^>]+>[^<]+</time>)\u2013(<time [^>]+>[^<]+</time>)</span>',
+        run,
+    )
+    assert clocks, "a run shows when it started and ended"
+    assert ">12:00</time>" in clocks[1] and ">12:04</time>" in clocks[2]
+    nested = run[run.index('<ol class="events nested">') : run.index("</ol>")]
+    assert nested.count('<li class="event">') == 5
+    assert nested.count('<a class="raw" href="') == 5
+
+
+def rows_and_links(html: str) -> tuple[int, list[str]]:
+    """How many event rows (single events and runs' events) and their raw-event links."""
+    return html.count('<li class="event">'), re.findall(r'<a class="raw" href="([^"]+)"', html)
+
+
+def test_every_row_links_to_its_raw_event(agent, upstream):
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    rows, links = rows_and_links(html)
+    assert rows == 10 and len(links) == 10  # Joe's ten events, five of them in a run
+    assert len(set(links)) == 10
+    for link in links:
+        raw = agent.get(unescape(link), **HTMX).content.decode()
+        assert "&quot;eventAction&quot;" in raw, link
 
 
 def test_each_event_expands_to_its_raw_json(agent, upstream):
@@ -189,6 +216,8 @@ def test_a_shared_profile_url_with_bad_filters_gets_a_timeline_saying_what_is_wr
     stub = stub_client(UnavailableError("must not be called"))
     page = agent.get("/profile", {"ref": JOE, **params})
     assert page.status_code == 200 and "<script>alert" not in page.content.decode()
+    assert parallel.wait_idle(5)  # the page warms its other panels; they may call upstream
+    stub.calls.clear()
     url = timeline_slot_url(page.content.decode())
     html = agent.get(url, **HTMX).content.decode()
     assert '<form class="timeline-filters"' in html  # the whole panel, to correct them in
@@ -212,6 +241,8 @@ def test_filters_wrong_far_in_are_still_wrong_when_the_profile_page_passes_them_
 ):
     stub = stub_client(UnavailableError("must not be called"))
     page = agent.get("/profile", {"ref": JOE, **params}).content.decode()
+    assert parallel.wait_idle(5)  # the page warms its other panels; they may call upstream
+    stub.calls.clear()
     url = timeline_slot_url(page)
     html = agent.get(url, **HTMX).content.decode()
     assert "Check the filters" in html and message in html.replace("“", "").replace("”", "")
@@ -336,21 +367,8 @@ def test_the_next_page_does_not_repeat_the_day_heading_it_continues(agent, busy_
 
 
 def test_reaching_the_10000_event_window_says_so(agent, stub_client):
-    from profileviewer.client import Event
-
-    event = Event.from_json(
-        {
-            "eventId": "e",
-            "eventAction": "page_viewed",
-            "eventTime": timezone.now().isoformat(),
-            "rawData": {"properties": {}},
-        }
-    )
-    stub_client(
-        events=lambda ref, query, *, offset, size, fresh: EventPage(
-            (event,) * size, offset, size, None
-        )
-    )
+    event = event_json("page_viewed", timezone.now())
+    stub_client(events=answering_events(*[event] * 10_000))
     html = agent.get("/profile/timeline", {"ref": JOE, "offset": "9950"}, **HTMX).content.decode()
     assert "10,000-event window reached" in html
     assert 'class="more"' not in html
@@ -406,6 +424,27 @@ def test_a_poll_returns_only_newer_events_highlighted_above_the_rest(agent, upst
     assert fresh.count('<li class="event">') == 1
     next_since = re.search(r"since=([^\"&]+)", fresh).group(1)
     assert next_since not in poll_url
+    # A new row expands to its raw event like any other.
+    (link,) = re.findall(r'<a class="raw" href="([^"]+)"', fresh)
+    raw = agent.get(unescape(link), **HTMX).content.decode()
+    assert "&quot;eventAction&quot;: &quot;added_to_cart&quot;" in raw
+
+
+def test_live_rows_collapse_runs_and_link_each_event(agent, stub_client):
+    now = timezone.now()
+    new = [
+        event_json("page_viewed", now - timedelta(seconds=i), event_id=f"pv-{i}", path=f"/n/{i}")
+        for i in range(3)
+    ]
+    new.append(event_json("email_opened", now - timedelta(seconds=9), event_id="mail-1"))
+    stub_client(events=answering_events(*new))
+    since = (now - timedelta(minutes=1)).isoformat()
+    html = agent.get("/profile/timeline", {"ref": JOE, "since": since}, **HTMX).content.decode()
+    assert 'Page viewed <span class="count">\u00d7 3</span>' in html
+    rows, links = rows_and_links(html)
+    assert rows == 4 and len(links) == 4
+    assert any(link.endswith("event_id=mail-1") for link in links)
+    assert all("ref=userId%3Aqrc-117322" in link for link in links)
 
 
 def test_a_failing_poll_stops_polling_with_the_htmx_stop_status(agent, stub_client):
@@ -476,3 +515,83 @@ def test_the_filter_form_shows_the_filters_in_force(agent, upstream):
     assert 'value="email_sent" checked>' in form and 'value="page_viewed" checked>' in form
     assert form.count(" checked>") == 2
     assert '<details class="exclude" open>' in form
+
+
+def test_a_custom_action_in_force_shows_selected_and_its_events_are_listed(agent, stub_client):
+    stub_client(events=answering_events(event_json("loyalty_redeemed", timezone.now(), points=120)))
+    html, form = panel_and_form(agent, include="loyalty_redeemed")
+    assert '<option value="loyalty_redeemed" selected>Loyalty redeemed</option>' in form
+    assert form.count(" selected>") == 2  # that action, and the default order
+    events = events_of(html)
+    assert '<span class="ev-label">Loyalty redeemed</span>' in events
+    assert "points: 120" in events
+
+
+# --- Everything the upstream sends is escaped ---------------------------------------------
+
+HOSTILE = '"><img src=x onerror=alert(1)>'
+
+
+def hostile_events() -> list[dict]:
+    """Events whose action, properties and id carry markup: three in a row make a run."""
+    now = timezone.now()
+    props = {"title": HOSTILE, "path": "/<script>x</script>", "name": HOSTILE}
+    events = [
+        event_json("page_viewed", now - timedelta(seconds=i), event_id=f"id-{i}{HOSTILE}", **props)
+        for i in range(3)
+    ]
+    events.append(
+        event_json(f"custom_{HOSTILE}", now - timedelta(seconds=5), event_id="odd", note=HOSTILE)
+    )
+    return events
+
+
+def assert_no_markup_from_upstream(html: str) -> None:
+    for injected in ("<img", "<script", "onerror=alert(1)>"):
+        assert injected not in html
+    assert "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_hostile_event_is_shown_escaped_in_the_timeline_and_its_links(agent, stub_client):
+    stub_client(events=answering_events(*hostile_events()))
+    html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
+    assert 'class="event run"' in html
+    assert_no_markup_from_upstream(html)
+    rows, links = rows_and_links(html)
+    assert rows == 4 and len(links) == 4
+    # The id is URL-quoted into the link, and the link takes the agent to that event.
+    assert any(
+        link.endswith("event_id=id-0%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E")
+        for link in links
+    )
+    for link in links:
+        raw = agent.get(unescape(link), **HTMX)
+        assert (
+            raw.status_code == 200 and "no longer on this timeline page" not in raw.content.decode()
+        )
+        assert_no_markup_from_upstream(raw.content.decode())
+        page = agent.get(unescape(link)).content.decode()  # without JavaScript, as a page
+        assert "&quot;eventId&quot;" in page
+        assert "<img src=x" not in page and "<script>x" not in page
+
+
+def test_a_hostile_event_is_shown_escaped_in_live_updates(agent, stub_client):
+    stub_client(events=answering_events(*hostile_events()))
+    since = (timezone.now() - timedelta(minutes=1)).isoformat()
+    html = agent.get("/profile/timeline", {"ref": JOE, "since": since}, **HTMX).content.decode()
+    assert "live-new" in html
+    assert_no_markup_from_upstream(html)
+    rows, links = rows_and_links(html)
+    assert rows == 4 and len(links) == 4
+
+
+def test_a_hostile_custom_action_is_shown_escaped_in_the_filter_form(agent, stub_client):
+    # The action is the filter in force only if it reads as one (PAPI-17): markup never does,
+    # so it is refused with a message, escaped, rather than offered in the form.
+    stub = stub_client(events=answering_events(*hostile_events()))
+    html = agent.get(
+        "/profile/timeline", {"ref": JOE, "include": f"custom_{HOSTILE}"}, **HTMX
+    ).content.decode()
+    assert "is not an event action" in html
+    assert "<img" not in html
+    assert stub.calls == []
