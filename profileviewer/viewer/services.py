@@ -321,16 +321,14 @@ def timeline_page(
 def timeline_event(
     ref: ProfileRef, filters: TimelineFilters, event_id: str
 ) -> dict[str, Any] | None:
-    """One event's raw JSON, from the (normally cached) timeline page the row was shown on,
-    read afresh once when the cached page lacks it (a row the live poll added since);
-    None when the page no longer holds it."""
-    for fresh in (False, True):
-        page = client().events(
-            ref, filters.event_query(), offset=filters.offset, size=PAGE_SIZE, raw=True, fresh=fresh
-        )
-        for event in page.events:
-            if event.event_id == event_id:
-                return event.raw
+    """One event's raw JSON, from the (normally cached) timeline page the row was shown on;
+    None when that page no longer holds it."""
+    page = client().events(
+        ref, filters.event_query(), offset=filters.offset, size=PAGE_SIZE, raw=True
+    )
+    for event in page.events:
+        if event.event_id == event_id:
+            return event.raw
     return None
 
 

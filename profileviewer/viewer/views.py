@@ -261,9 +261,10 @@ def summary_panel(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _event_url(ref: ProfileRef, filters: TimelineFilters) -> str:
-    """Where a row's raw JSON is loaded from when expanded; the row appends its event id."""
-    query = _ref_query(ref) + "&" + filters.querystring()
+def _event_url(ref: ProfileRef, filters: TimelineFilters, **overrides: object) -> str:
+    """Where a row's raw JSON is loaded from when expanded: the page the row was read from,
+    to which the row appends its event id."""
+    query = _ref_query(ref) + "&" + filters.querystring(**overrides)
     return f"{reverse('viewer:event')}?{query.rstrip('&')}&event_id="
 
 
@@ -387,6 +388,8 @@ def _timeline_live(request: HttpRequest) -> HttpResponse:
         "live_poll": settings.VIEWER_LIVE_POLL_SECONDS,
         "live_since": newest.isoformat(),
         "ref_query": _ref_query(ref),
-        "event_url": _event_url(ref, result.filters),
+        # The poll's own page (services.new_events), so a new row's event is read from its
+        # answer rather than from a timeline page that predates it.
+        "event_url": _event_url(ref, result.filters, start=since.isoformat(), sort="", offset=""),
     }
     return render(request, "viewer/panels.html#live-poller", context)
