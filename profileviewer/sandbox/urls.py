@@ -9,7 +9,7 @@ reference so that it gets the 400 of PAPI-2 rather than a 404).
 
 from django.urls import URLPattern, URLResolver, path, re_path, register_converter
 
-from profileviewer.sandbox import views
+from profileviewer.sandbox import pipedrive, views
 
 
 class ProfileRefConverter:
@@ -37,6 +37,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path(f"{TENANT}/<profile_ref:ref>/events", views.events, name="sandbox-events"),
     path(
         f"{TENANT}/<profile_ref:ref>/external_ids", views.external_ids, name="sandbox-external-ids"
+    ),
+    path("pipedrive/v1/persons/<int:person_id>", pipedrive.person, name="sandbox-pipedrive-person"),
+    path("pipedrive/v1/deals/<int:deal_id>", pipedrive.deal, name="sandbox-pipedrive-deal"),
+    # Before the sandbox's own catch-all, so a Pipedrive client always gets Pipedrive's 404.
+    re_path(
+        r"^pipedrive/(?P<path>[\s\S]*)$", pipedrive.unknown_path, name="sandbox-pipedrive-unknown"
     ),
     re_path(r"^(?P<path>[\s\S]*)$", views.unknown_path, name="sandbox-unknown"),
 ]
