@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "profileviewer.compression.CompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "profileviewer.agents.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -188,6 +188,38 @@ SANDBOX_FAULT_SLOW_DRIP_MS = env.float("SANDBOX_FAULT_SLOW_DRIP_MS", 0.0, min=0,
 
 # --- The agents' viewer -------------------------------------------------------------------
 VIEWER_LIVE_POLL_SECONDS = env.int("VIEWER_LIVE_POLL_SECONDS", 15, min=0)
+
+# --- Embedded in Zendesk and Pipedrive (profileviewer/embed) ------------------------------
+# A host is on when its settings are set; in sandbox mode an unset host uses a development
+# key pair and secret of its own (embed/devkeys.py), which no other configuration accepts.
+ZENDESK_SUBDOMAIN = env.optional_str("ZENDESK_SUBDOMAIN")
+ZENDESK_APP_INSTALLATION_ID = env.optional_str("ZENDESK_APP_INSTALLATION_ID")
+ZENDESK_APP_PUBLIC_KEY = (env.optional_str("ZENDESK_APP_PUBLIC_KEY") or "").replace("\\n", "\n")
+ZENDESK_FRAME_ANCESTORS = env.list("ZENDESK_FRAME_ANCESTORS", [])
+# The ZAF SDK the sidebar loads: our copy (static/vendor) unless set, e.g. to Zendesk's CDN.
+ZENDESK_SDK_URL = env.optional_str("ZENDESK_SDK_URL")
+PIPEDRIVE_JWT_SECRET = env.optional_str("PIPEDRIVE_JWT_SECRET")
+PIPEDRIVE_COMPANY_ID = env.optional_str("PIPEDRIVE_COMPANY_ID")
+PIPEDRIVE_API_URL = env.str(
+    "PIPEDRIVE_API_URL",
+    f"http://127.0.0.1:{PORT}/sandbox/pipedrive" if SANDBOX else "https://api.pipedrive.com",
+)
+PIPEDRIVE_API_TOKEN = env.optional_str("PIPEDRIVE_API_TOKEN")
+PIPEDRIVE_API_TIMEOUT = env.float("PIPEDRIVE_API_TIMEOUT", 3.0, min=0.1, max=60)
+PIPEDRIVE_FRAME_ANCESTORS = env.list("PIPEDRIVE_FRAME_ANCESTORS", ["https://*.pipedrive.com"])
+EMBED_TOKEN_TTL = env.int("EMBED_TOKEN_TTL", 900, min=60, max=86_400)
+EMBED_TOKEN_MAX_AGE = env.int("EMBED_TOKEN_MAX_AGE", 12 * 3600, min=60, max=7 * 86_400)
+EMBED_DEV_KEYS_FILE = BASE_DIR / ".dev-embed-keys.json"
+_zendesk = {
+    "ZENDESK_SUBDOMAIN": ZENDESK_SUBDOMAIN,
+    "ZENDESK_APP_INSTALLATION_ID": ZENDESK_APP_INSTALLATION_ID,
+    "ZENDESK_APP_PUBLIC_KEY": ZENDESK_APP_PUBLIC_KEY,
+}
+if any(_zendesk.values()) and not all(_zendesk.values()):
+    _missing = ", ".join(name for name, value in _zendesk.items() if not value)
+    raise ImproperlyConfigured(f"Zendesk is half configured: set {_missing} too")
+if ZENDESK_APP_PUBLIC_KEY and "-----BEGIN PUBLIC KEY-----" not in ZENDESK_APP_PUBLIC_KEY:
+    raise ImproperlyConfigured("ZENDESK_APP_PUBLIC_KEY must be a PEM public key")
 
 # --- The personalization API (/api/v1) ----------------------------------------------------
 # `Cache-Control: no-cache` is honoured up to this rate per service key (burst API_FRESH_BURST);

@@ -41,3 +41,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"pv-test-{os.getpid()}.sqlite3")
     }
+# The host simulators' development keys, made once per machine outside the project.
+EMBED_DEV_KEYS_FILE = Path(tempfile.gettempdir()) / "pv-test-embed-keys.json"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("profileviewer.agents.urls")),
     path("api/v1/", include("profileviewer.api.urls")),
+    path("embed/", include("profileviewer.embed.urls")),
     # Anything else under /api is an API client's mistake: the API's JSON error body.
     re_path(r"^api(?:/(?P<rest>.*))?$", api_views.not_found),
     path("", include("profileviewer.viewer.urls")),

@@ -1,9 +1,9 @@
 """Who is this agent: the one place the viewer resolves and checks the agent.
 
-Today an agent is a Django user with a session cookie. Embedded in Zendesk or Pipedrive
-iframes, browsers block that third-party cookie, so a second way in (a short-lived signed
-token sent by htmx as a request header) will be added to `resolve_agent` alone; views only
-ever see `@agent_required` and `request.user`.
+An agent is either a Django user with a session cookie (the standalone viewer) or, embedded
+in Zendesk or Pipedrive iframes where browsers block third-party cookies, a host user carrying
+our embed token in `Authorization: Bearer` (profileviewer/embed). Views only ever see
+`@agent_required` and `request.agent`.
 """
 
 from __future__ import annotations
@@ -16,26 +16,50 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-# The browser's IANA zone, written by static/js/app.js, so times show in the agent's zone.
+from profileviewer.embed import tokens
+from profileviewer.embed.tokens import EmbedAgent, EmbedTokenError
+
+# The browser's IANA zone, written by static/js/app.js, so times show in the agent's zone;
+# embedded, where no cookie is kept, the page sends it as a header instead.
 TIME_ZONE_COOKIE = "pv_tz"
+TIME_ZONE_HEADER = "X-Time-Zone"
+# A fresh embed token, sent back while the one a request carried is past half its life.
+RENEWED_TOKEN_HEADER = "X-Embed-Token"  # noqa: S105 (a header name, not a secret)
 
 View = Callable[..., HttpResponse]
+Agent = AbstractBaseUser | EmbedAgent
 
 
-def resolve_agent(request: HttpRequest) -> AbstractBaseUser | None:
-    """The signed-in agent, or None. The future header-token check belongs here."""
+def bearer_token(request: HttpRequest) -> str | None:
+    """The token of an `Authorization: Bearer` header, or None without one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def resolve_agent(request: HttpRequest) -> Agent | None:
+    """The agent making the request, or None: an embed token when the request carries one
+    (and then only it: a bad token never falls back to a cookie), else the session's user.
+    Raises EmbedTokenError for a bad embed token, so the page can say why."""
+    token = bearer_token(request)
+    if token is not None:
+        return tokens.read(token)
     user: AbstractBaseUser | AnonymousUser = request.user
     if user.is_authenticated and user.is_active:
         return user  # type: ignore[return-value]
     return None
 
 
+def is_embedded(request: HttpRequest) -> bool:
+    """Whether the agent came through a host (Zendesk, Pipedrive) rather than a session."""
+    return isinstance(getattr(request, "agent", None), EmbedAgent)
+
+
 def agent_time_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
-    name = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+    name = request.headers.get(TIME_ZONE_HEADER) or request.COOKIES.get(TIME_ZONE_COOKIE, "")
     if not name or len(name) > 64:
         return None
     try:
@@ -58,17 +82,35 @@ def _login_redirect(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
+def embed_refused(request: HttpRequest, error: EmbedTokenError) -> HttpResponse:
+    """A 401 the embedded page shows in place of the panel (static/js/embed.js)."""
+    response = render(
+        request, "embed/refused.html", {"message": str(error), "restart": error.restart}, status=401
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def agent_required(view: View) -> View:
     """Let only a signed-in agent through, with times shown in their time zone."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if resolve_agent(request) is None:
+        try:
+            agent = resolve_agent(request)
+        except EmbedTokenError as error:
+            return embed_refused(request, error)
+        if agent is None:
             return _login_redirect(request)
+        request.agent = agent  # type: ignore[attr-defined]
         zone = agent_time_zone(request)
         if zone is None:
-            return view(request, *args, **kwargs)
-        with timezone.override(zone):
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+        else:
+            with timezone.override(zone):
+                response = view(request, *args, **kwargs)
+        if isinstance(agent, EmbedAgent) and agent.needs_renewal():
+            response[RENEWED_TOKEN_HEADER] = tokens.renew(agent)
+        return response
 
     return wrapper

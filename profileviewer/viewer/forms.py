@@ -298,3 +298,14 @@ def ref_text(query: QueryDict) -> str:
 
 def profile_ref(query: QueryDict) -> ProfileRef:
     return ProfileRef.parse(ref_text(query))
+
+
+def ticket_time(query: QueryDict) -> datetime | None:
+    """A helpdesk ticket's creation time (`ticket_at`, ISO 8601 with a zone), to mark on the
+    timeline; None when absent or unreadable (the timeline is still worth showing)."""
+    text = query.get("ticket_at", "")[:_MAX_DATE_TEXT].replace("Z", "+00:00")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

@@ -193,15 +193,28 @@ class RunRow:
         return line if len(line) <= SUMMARY_LIMIT else line[: SUMMARY_LIMIT - 1].rstrip() + "…"
 
 
+@dataclass(frozen=True)
+class MarkerRow:
+    """Not an event: a moment the agent should see among them ("Ticket opened")."""
+
+    label: str
+    time: datetime
+    kind: Literal["marker"] = "marker"
+
+
 @dataclass
 class DayGroup:
     day: date
     heading: str
-    rows: list[EventRow | RunRow] = field(default_factory=list)
+    rows: list[EventRow | RunRow | MarkerRow] = field(default_factory=list)
 
     @property
     def event_count(self) -> int:
-        return sum(row.count if isinstance(row, RunRow) else 1 for row in self.rows)
+        return sum(
+            row.count if isinstance(row, RunRow) else 1
+            for row in self.rows
+            if not isinstance(row, MarkerRow)
+        )
 
 
 def event_row(event: Event) -> EventRow:
@@ -245,11 +258,13 @@ def group_timeline(
     *,
     now: datetime | None = None,
     min_run: int = MIN_RUN,
+    marker: MarkerRow | None = None,
 ) -> list[DayGroup]:
-    """Events (already in display order) grouped by day in the agent's time zone.
+    """Events (newest first, or in the order asked) grouped by day in the agent's time zone.
 
     Runs of one action within a day collapse into one row; a run never spans two days, so
-    the day headings stay truthful.
+    the day headings stay truthful. A `marker` goes before the first event no newer than it,
+    or after the last event when none is.
     """
     zone = timezone.get_current_timezone()  # once, not per event
     today = (now or timezone.now()).astimezone(zone).date()
@@ -257,12 +272,23 @@ def group_timeline(
     pending: list[EventRow] = []
     current: date | None = None
 
+    def add(day: date, rows: list[EventRow | RunRow | MarkerRow]) -> None:
+        if groups and groups[-1].day == day:
+            groups[-1].rows.extend(rows)
+        else:
+            groups.append(DayGroup(day, day_heading(day, today), rows))
+
     def flush() -> None:
         if current is not None and pending:
-            rows = _collapse(pending, min_run)
-            groups.append(DayGroup(current, day_heading(current, today), rows))
+            add(current, list(_collapse(pending, min_run)))
 
     for event in events:
+        if marker is not None and event.event_time <= marker.time:
+            flush()
+            pending = []
+            current = marker.time.astimezone(zone).date()
+            add(current, [marker])
+            marker = None
         day = event.event_time.astimezone(zone).date()
         if day != current:
             flush()
@@ -270,4 +296,6 @@ def group_timeline(
             current = day
         pending.append(event_row(event))
     flush()
+    if marker is not None:
+        add(marker.time.astimezone(zone).date(), [marker])
     return groups

@@ -301,15 +301,37 @@ class TimelinePage:
         return self.groups[-1].day.isoformat() if self.groups else ""
 
 
+TICKET_OPENED = "Ticket opened"
+
+
+def _marker(
+    at: datetime | None, events: tuple[Event, ...], filters: TimelineFilters, last_page: bool
+) -> presenters.MarkerRow | None:
+    """The ticket's marker, on the page of a newest-first timeline where it falls: between
+    a newer and an older event, at the top of the first page, or at the end of the last."""
+    if at is None or filters.sort != "desc":
+        return None
+    older = any(e.event_time <= at for e in events)
+    newer = any(e.event_time > at for e in events)
+    if (older and (newer or filters.offset == 0)) or (not older and last_page):
+        return presenters.MarkerRow(TICKET_OPENED, at)
+    return None
+
+
 def timeline_page(
-    ref: ProfileRef, filters: TimelineFilters, *, fresh: bool = False
+    ref: ProfileRef,
+    filters: TimelineFilters,
+    *,
+    fresh: bool = False,
+    ticket_at: datetime | None = None,
 ) -> TimelinePage:
     page = client().events(
         ref, filters.event_query(), offset=filters.offset, size=PAGE_SIZE, fresh=fresh
     )
     events = page.events
+    marker = _marker(ticket_at, events, filters, page.next_offset is None)
     return TimelinePage(
-        groups=presenters.group_timeline(events),
+        groups=presenters.group_timeline(events, marker=marker),
         filters=filters,
         next_offset=page.next_offset,
         window_reached=page.window_reached,

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling, push_url
 
-from profileviewer.agents.auth import agent_required
+from profileviewer.agents.auth import agent_required, is_embedded
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
 from profileviewer.viewer import forms, presenters, services
 from profileviewer.viewer.errors import AgentError, agent_error, input_error
@@ -270,9 +270,11 @@ def _event_url(ref: ProfileRef, filters: TimelineFilters, **overrides: object) -
 
 def _timeline_context(request: HttpRequest, ref: ProfileRef) -> dict[str, Any]:
     result = parse_filters(request.GET)
+    ticket_at = forms.ticket_time(request.GET)
     context: dict[str, Any] = {
         "ref": ref,
-        "ref_query": _ref_query(ref),
+        # Carried to the next pages, so the ticket's marker shows on the page it falls on.
+        "ref_query": _ref_query(ref, ticket_at=ticket_at.isoformat() if ticket_at else ""),
         "filters": result.filters,
         "actions": presenters.actions_with((result.filters.include, *result.filters.exclude)),
         "prev_day": request.GET.get("day", "")[:10],
@@ -281,7 +283,7 @@ def _timeline_context(request: HttpRequest, ref: ProfileRef) -> dict[str, Any]:
         context["filter_errors"] = result.errors
         return context
     services.require_customer(ref)
-    page = services.timeline_page(ref, result.filters, fresh=_fresh(request))
+    page = services.timeline_page(ref, result.filters, fresh=_fresh(request), ticket_at=ticket_at)
     context["page"] = page
     context["event_url"] = _event_url(ref, result.filters)
     poll = settings.VIEWER_LIVE_POLL_SECONDS
@@ -316,7 +318,8 @@ def timeline_panel(request: HttpRequest) -> HttpResponse:
         return render(request, "viewer/panels.html#timeline-more", context)
     if htmx and htmx.target == "timeline-results":
         response = render(request, "viewer/panels.html#timeline-results", context)
-        if "filter_errors" not in context:
+        # Embedded, the frame's address is the host's entry: filters must not replace it.
+        if "filter_errors" not in context and not is_embedded(request):
             push_url(response, _profile_url(ref, context["filters"]))
         return response
     status = 400 if "filter_errors" in context else 200

@@ -5,8 +5,9 @@
   "use strict";
   var root = document.documentElement;
 
-  // The agent's time zone, so the server renders times and day groups in it.
-  try {
+  // The agent's time zone, so the server renders times and day groups in it. Embedded in a
+  // host, no cookie is kept: embed.js sends the zone as a header instead.
+  if (!root.hasAttribute("data-embed")) try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (zone && document.cookie.indexOf("pv_tz=" + encodeURIComponent(zone)) === -1) {
       document.cookie = "pv_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from profileviewer.viewer.chart import Bar
-from profileviewer.viewer.presenters import MONTHS, EventRow, RunRow, day_label
+from profileviewer.viewer.presenters import MONTHS, EventRow, MarkerRow, RunRow, day_label
 from profileviewer.viewer.presenters import money as _money
 
 register = template.Library()
@@ -152,17 +152,29 @@ def _run_html(row: RunRow, event_url: str, zone: tzinfo) -> str:
     )
 
 
+def _marker_html(row: MarkerRow, zone: tzinfo) -> str:
+    return (
+        f'<li class="event ticket-marker"><span class="marker-label">{escape(row.label)}</span>'
+        f"{_time(row.time, zone, 'ev-time')}</li>"
+    )
+
+
+def _row_html(row: EventRow | RunRow | MarkerRow, url: str, zone: tzinfo) -> str:
+    if isinstance(row, RunRow):
+        return _run_html(row, url, zone)
+    if isinstance(row, MarkerRow):
+        return _marker_html(row, zone)
+    return _event_html(row, url, zone)
+
+
 @register.simple_tag
-def timeline_rows(rows: list[EventRow | RunRow], event_url: str) -> SafeString:
+def timeline_rows(rows: list[EventRow | RunRow | MarkerRow], event_url: str) -> SafeString:
     """A day's rows: single events and collapsed runs ("Page viewed x 12"), each expandable
     to its raw event, loaded from ``event_url`` + its id."""
     zone = timezone.get_current_timezone()
     url = escape(event_url)
     return mark_safe(  # noqa: S308 (escaped above)
-        "".join(
-            _run_html(row, url, zone) if isinstance(row, RunRow) else _event_html(row, url, zone)
-            for row in rows
-        )
+        "".join(_row_html(row, url, zone) for row in rows)
     )
 
 
