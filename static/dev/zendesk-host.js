@@ -4,6 +4,7 @@
 //
 //   const sim = ZendeskHostSim.start(iframe, {
 //     url: "https://app.example/embed/zendesk",   // default: the iframe's current src
+//     token: "jwt",   // a signed-URL app: POST it to `url` in the (named) iframe, as Zendesk does
 //     ticket: {id, createdAt, requester: {id, name, email, externalId}},
 //     currentUser: {id, name, email, locale, timeZone: {ianaName}},
 //     onResize(height, width), onAppendText(text), onInstanceCreate(spec),
@@ -204,7 +205,24 @@
     }
 
     window.addEventListener("message", onMessage);
-    iframe.src = url.href;
+    if (options.token) {
+      // A signed-URL app: Zendesk posts its token to the app's address, into the frame.
+      var form = document.createElement("form");
+      form.method = "POST";
+      form.action = url.href;
+      form.target = iframe.name;
+      form.hidden = true;
+      var field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "token";
+      field.value = options.token;
+      form.appendChild(field);
+      document.body.appendChild(form);
+      form.submit();
+      form.remove();
+    } else {
+      iframe.src = url.href;
+    }
 
     return {
       setTicket: function (ticket) {

@@ -114,8 +114,15 @@
       }).catch(function () { showAlert("<strong>Zendesk.</strong> Could not read the ticket's requester: reload the app."); });
     }
     load();
-    client.on("ticket.requester.id.changed", load);
-    client.on("ticket.requester.email.changed", load);
+    // A new requester fires one event per changed field: reload once for them all.
+    var pending = null;
+    function reload() {
+      clearTimeout(pending);
+      pending = setTimeout(load, 50);
+    }
+    client.on("ticket.requester.id.changed", reload);
+    client.on("ticket.requester.email.changed", reload);
+    client.on("ticket.requester.externalId.changed", reload);
     watchHeight(function (height) { client.invoke("resize", { width: "100%", height: height + "px" }); });
     document.addEventListener("click", function (event) {
       var insert = event.target.closest("[data-insert-reply]");
