@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev chromium host-sdks lint migrate seed bench-sandbox bench-client bench-viewer bench-api bench clean
+.PHONY: run test install install-dev chromium host-sdks lint migrate seed bench-sandbox bench-client bench-viewer bench-embed bench-api bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.12, python3.13, pyenv)."; exit 1; }
@@ -85,10 +85,13 @@ bench-client: install-dev
 bench-viewer: install-dev chromium
 	$(PY) tests/benchmarks/bench_viewer.py
 
+bench-embed: install-dev chromium
+	$(PY) tests/benchmarks/bench_embed.py
+
 bench-api: install-dev
 	$(PY) tests/benchmarks/bench_api.py
 
-bench: bench-sandbox bench-client bench-viewer bench-api
+bench: bench-sandbox bench-client bench-viewer bench-embed bench-api
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,113 @@
+"""`make bench-embed`: how soon an embedded sidebar shows its first panel.
+
+Starts the same two processes as `make bench-viewer` (the sandbox upstream with 50 ms of
+injected latency, the app in `make run`'s shape, 1 worker x 32 threads), then, in Debian's
+chromium, opens each host simulator (`/dev/hosts/zendesk/`, `/dev/hosts/pipedrive/`) on the
+other loopback name and times, inside the app's frame, from the entry request (the frame's
+navigation start: Zendesk's token POST, Pipedrive's signed GET) to the first panel of the
+sidebar rendered. The app's cache is emptied before each run, so every upstream call is paid.
+
+Target: p50 at most 2 x upstream latency + 250 ms = 350 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_viewer import (  # the shared bench machinery
+    CHROMIUM_ARGS,
+    FLUSH_PATH,
+    LATENCY_MS,
+    start_app,
+    start_upstream,
+)
+
+TARGET_MS = 2 * LATENCY_MS + 250
+# Resolves `__pvFirstPanel` with the time (ms since this frame's navigation started) at which
+# the first sidebar panel replaced its skeleton. Injected by the DevTools protocol, so the
+# frame's strict CSP does not apply to it.
+FIRST_PANEL_SCRIPT = """
+if (location.pathname.startsWith("/embed/")) {
+  window.__pvFirstPanel = new Promise((resolve) => {
+    const done = () => document.querySelector("#sidebar .panel .panel-body:not(.is-loading)");
+    const observer = new MutationObserver(() => {
+      if (done()) { observer.disconnect(); resolve(performance.now()); }
+    });
+    observer.observe(document, { subtree: true, childList: true });
+  });
+}
+"""
+
+
+def bench(app: str, runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    simulators = app.replace("127.0.0.1", "localhost")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        for host, frame_name in (("zendesk", "zaf-app"), ("pipedrive", "pd-panel")):
+            times: list[float] = []
+            for _ in range(runs):
+                requests.post(app + FLUSH_PATH, timeout=10).raise_for_status()
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                context.add_init_script(FIRST_PANEL_SCRIPT)
+                tab = context.new_page()
+                tab.goto(f"{simulators}/dev/hosts/{host}/")
+                tab.wait_for_function(
+                    f"() => window.frames['{frame_name}'] !== undefined", timeout=10_000
+                )
+                frame = _frame(tab, frame_name)
+                times.append(frame.evaluate("window.__pvFirstPanel"))
+                context.close()
+            times.sort()
+            p50 = statistics.median(times)
+            verdict = "ok" if p50 <= TARGET_MS else "OVER"
+            print(
+                f"{host:9} first panel p50 {p50:6.0f} ms  (min {times[0]:.0f}, max {times[-1]:.0f},"
+                f" n={runs}; target <= {TARGET_MS} ms) {verdict}"
+            )
+        browser.close()
+
+
+def _frame(tab: Any, name: str) -> Any:
+    """The app's frame once it has navigated to the entry (after the simulator set it up)."""
+    for _ in range(200):
+        frame = tab.frame(name=name)
+        if frame is not None and "/embed/" in frame.url:
+            frame.wait_for_load_state("domcontentloaded")
+            return frame
+        tab.wait_for_timeout(25)
+    raise SystemExit(f"the {name} frame never reached the entry")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="pv-bench-embed-"))
+    upstream, upstream_url, _ = start_upstream(workdir)
+    app = None
+    try:
+        app, app_url = start_app(workdir, upstream_url, "local")
+        bench(app_url, args.runs)
+    finally:
+        for process in (app, upstream):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
