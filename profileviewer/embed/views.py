@@ -28,6 +28,7 @@ from profileviewer.embed.hosts import HostTokenError, HostUser
 from profileviewer.embed.tokens import EmbedAgent
 from profileviewer.viewer import services
 from profileviewer.viewer.errors import agent_error
+from profileviewer.viewer.forms import TimelineFilters
 
 MAX_SHOWN = 200
 # Collapsed under the sidebar's first panels, and loaded only when opened.
@@ -217,7 +218,7 @@ def sidebar(request: HttpRequest) -> HttpResponse:
         context["matches"] = matches
         return render(request, "embed/sidebar.html#matches", context)
     match = matches[0]
-    services.warm_panels(match.ref, None)
+    services.warm_panels(match.ref, TimelineFilters(), activity=False)
     context |= {
         "match": match,
         "ref": match.ref,

@@ -401,7 +401,9 @@ def summary_panel(ref: ProfileRef, *, fresh: bool = False) -> ProfileSummary:
 # --- The profile page's warm-up -----------------------------------------------------------
 
 
-def warm_panels(ref: ProfileRef, filters: TimelineFilters | None) -> None:
+def warm_panels(
+    ref: ProfileRef, filters: TimelineFilters | None, *, activity: bool = True
+) -> None:
     """Start the upstream reads of the profile page's header and panels in the background,
     as the page is rendered: the browser asks for them only once the page and its scripts
     have loaded, and its requests then join these reads in flight (the client's single
@@ -410,9 +412,10 @@ def warm_panels(ref: ProfileRef, filters: TimelineFilters | None) -> None:
     jobs: list[Callable[[ProfileRef], object]] = [
         profile_header,  # and the traits and metadata panels: the same `meta` answer
         summary_panel,
-        activity_panel,
         viewed_not_bought_panel,
     ]
+    if activity:  # a sidebar shows it collapsed, loaded only when opened
+        jobs.append(activity_panel)
     if filters is not None:
         jobs.append(lambda r: timeline_page(r, filters))
     for job in jobs:
