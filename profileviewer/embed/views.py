@@ -6,8 +6,9 @@ request after it goes through `@agent_required` with that token, never a cookie.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,11 +22,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from profileviewer.agents.auth import RENEWED_TOKEN_HEADER, agent_required
+from profileviewer.agents.auth import RENEWED_TOKEN_HEADER, agent_required, embed_refused
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
 from profileviewer.embed import hosts, pipedrive, summary_text, tokens
 from profileviewer.embed.hosts import HostTokenError, HostUser
-from profileviewer.embed.tokens import EmbedAgent
+from profileviewer.embed.tokens import EmbedAgent, EmbedTokenError
 from profileviewer.viewer import services
 from profileviewer.viewer.errors import agent_error
 from profileviewer.viewer.forms import TimelineFilters
@@ -167,15 +168,30 @@ def _pipedrive_page(
     else:
         context["person"] = person
         if person.emails:
-            context["sidebar_url"] = _sidebar_url(ref=f"email:{person.emails[0]}")
+            context["sidebar_url"] = _sidebar_url("pipedrive", ref=f"email:{person.emails[0]}")
     return _framed(request, config.frame_ancestors, "embed/pipedrive.html", context)
 
 
 # --- The sidebar --------------------------------------------------------------------------
 
 
-def _sidebar_url(**params: str) -> str:
-    return f"{reverse('embed:sidebar')}?{urlencode({k: v for k, v in params.items() if v})}"
+def _sidebar_url(host: str, **params: str) -> str:
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"{reverse('embed:sidebar', args=[host])}?{query}"
+
+
+def host_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Only for an agent whose embed token this host's entry issued."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, host: str) -> HttpResponse:
+        agent = getattr(request, "agent", None)
+        if not isinstance(agent, EmbedAgent) or agent.host != host:
+            error = EmbedTokenError("This panel's sign-in is for another app: reload the app.")
+            return embed_refused(request, error)
+        return view(request, host)
+
+    return wrapper
 
 
 def _ticket_time(text: str) -> str:
@@ -189,8 +205,9 @@ def _ticket_time(text: str) -> str:
 
 @require_GET
 @agent_required
+@host_only
 @vary_on_headers("HX-Request")
-def sidebar(request: HttpRequest) -> HttpResponse:
+def sidebar(request: HttpRequest, host: str) -> HttpResponse:
     """The customer a host names, laid out for a sidebar: a reference (`ref`) from the host,
     or what the agent typed in the sidebar's look-up box (`q`)."""
     query = request.GET.get("q", request.GET.get("ref", ""))[:600]
@@ -199,7 +216,7 @@ def sidebar(request: HttpRequest) -> HttpResponse:
         "query": query,
         "shown_query": query[:MAX_SHOWN].strip(),
         "ticket_at": ticket_at,
-        "agent": request.agent,  # type: ignore[attr-defined]
+        "host": host,
     }
     try:
         ref = ProfileRef.from_lookup(query) if "q" in request.GET else ProfileRef.parse(query)
@@ -231,7 +248,8 @@ def sidebar(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @agent_required
-def reply_text(request: HttpRequest) -> HttpResponse:
+@host_only
+def reply_text(request: HttpRequest, host: str) -> HttpResponse:
     """A short plain-text summary of the customer, for the ticket's reply box."""
     try:
         ref = ProfileRef.parse(request.GET.get("ref", "")[:600])
@@ -248,11 +266,10 @@ def reply_text(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @agent_required
-def renew_token(request: HttpRequest) -> HttpResponse:
+@host_only
+def renew_token(request: HttpRequest, host: str) -> HttpResponse:
     """A fresh embed token while the page is open but idle (until the maximum age)."""
-    agent = request.agent  # type: ignore[attr-defined]
     response = HttpResponse(status=204)
-    if isinstance(agent, EmbedAgent):
-        response[RENEWED_TOKEN_HEADER] = tokens.renew(agent)
+    response[RENEWED_TOKEN_HEADER] = tokens.renew(request.agent)  # type: ignore[attr-defined]
     response["Cache-Control"] = "no-store"
     return response

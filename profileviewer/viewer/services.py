@@ -401,9 +401,7 @@ def summary_panel(ref: ProfileRef, *, fresh: bool = False) -> ProfileSummary:
 # --- The profile page's warm-up -----------------------------------------------------------
 
 
-def warm_panels(
-    ref: ProfileRef, filters: TimelineFilters | None, *, activity: bool = True
-) -> None:
+def warm_panels(ref: ProfileRef, filters: TimelineFilters | None, *, activity: bool = True) -> None:
     """Start the upstream reads of the profile page's header and panels in the background,
     as the page is rendered: the browser asks for them only once the page and its scripts
     have loaded, and its requests then join these reads in flight (the client's single

@@ -50,7 +50,7 @@
   });
   // An open page renews its token even while idle, until the token's maximum age.
   setInterval(function () {
-    authFetch(body.dataset.tokenUrl || "/embed/token").then(function (response) {
+    authFetch(body.dataset.tokenUrl).then(function (response) {
       if (response.status === 401) response.text().then(showAlert);
     }, function () { /* offline: the next panel request renews it */ });
   }, Math.max(30, ttl / 3) * 1000);
@@ -140,7 +140,6 @@
           showAlert("<strong>Insert into reply.</strong> The summary could not be added: try again.");
         });
       }
-      if (event.target.closest("[data-embed-restart]")) window.location.reload();
     });
   }
 

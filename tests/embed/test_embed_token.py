@@ -92,10 +92,24 @@ def test_a_panel_with_a_bad_token_answers_401_and_never_uses_the_session(alice: 
 
 @pytest.mark.django_db
 def test_the_token_endpoint_renews_and_refuses(settings: Any) -> None:
-    response = Client().get("/embed/token", **bearer(tokens.issue(PIPEDRIVE_AGENT)))
+    response = Client().get("/embed/pipedrive/token", **bearer(tokens.issue(PIPEDRIVE_AGENT)))
     assert response.status_code == 204
     fresh = tokens.read(response["X-Embed-Token"])
     assert (fresh.host, fresh.user) == ("pipedrive", "2001")
     expired = tokens.issue(PIPEDRIVE_AGENT, now=int(time.time()) - 10_000)
-    assert Client().get("/embed/token", **bearer(expired)).status_code == 401
-    assert Client().get("/embed/token").status_code == 302  # no token: the sign-in page
+    assert Client().get("/embed/pipedrive/token", **bearer(expired)).status_code == 401
+    assert Client().get("/embed/pipedrive/token").status_code == 302  # no token: the sign-in page
+
+
+@pytest.mark.django_db
+def test_a_token_from_one_host_is_refused_on_the_others_pages() -> None:
+    zendesk, pipedrive = tokens.issue(ZENDESK_AGENT), tokens.issue(PIPEDRIVE_AGENT)
+    for url, token in [
+        ("/embed/pipedrive/sidebar?ref=userId:qrc-117322", zendesk),
+        ("/embed/pipedrive/token", zendesk),
+        ("/embed/zendesk/sidebar?ref=userId:qrc-117322", pipedrive),
+        ("/embed/zendesk/reply-text?ref=userId:qrc-117322", pipedrive),
+    ]:
+        response = Client().get(url, **bearer(token))
+        assert response.status_code == 401, url
+        assert "another app" in response.content.decode()

@@ -44,7 +44,7 @@ def text(response: Any) -> str:
 
 
 def test_one_customer_shows_name_match_and_the_panels_in_sidebar_order(sidebar: Any) -> None:
-    page = text(sidebar.get("/embed/sidebar", {"ref": "email:joe.bloggs@example.com"}))
+    page = text(sidebar.get("/embed/zendesk/sidebar", {"ref": "email:joe.bloggs@example.com"}))
     assert "Joe Bloggs" in page and "Matched by email" in page
     order = [page.index(f'id="panel-{p}"') for p in ("summary", "viewed-not-bought", "timeline")]
     assert order == sorted(order)
@@ -57,20 +57,20 @@ def test_one_customer_shows_name_match_and_the_panels_in_sidebar_order(sidebar: 
 
 
 def test_several_profiles_sharing_the_email_are_listed_to_choose(sidebar: Any) -> None:
-    page = text(sidebar.get("/embed/sidebar", {"ref": "email:sam.taylor@example.com"}))
+    page = text(sidebar.get("/embed/zendesk/sidebar", {"ref": "email:sam.taylor@example.com"}))
     assert "2 customers share this email" in page
     assert page.count("data-choose-ref=") == 2
 
 
 def test_nobody_matching_says_so_and_offers_the_look_up(sidebar: Any) -> None:
-    page = text(sidebar.get("/embed/sidebar", {"ref": "email:nobody@example.com"}))
+    page = text(sidebar.get("/embed/zendesk/sidebar", {"ref": "email:nobody@example.com"}))
     assert "No customer found" in page and 'name="q"' in page
-    found = text(sidebar.get("/embed/sidebar", {"q": "qrc-117322"}))
+    found = text(sidebar.get("/embed/zendesk/sidebar", {"q": "qrc-117322"}))
     assert "Joe Bloggs" in found
 
 
 def test_a_bad_reference_is_a_message_not_an_error(sidebar: Any) -> None:
-    response = sidebar.get("/embed/sidebar", {"ref": "shoe:size"})
+    response = sidebar.get("/embed/zendesk/sidebar", {"ref": "shoe:size"})
     assert response.status_code == 200
     assert "userId:…, email:… or id:…" in text(response)
 
@@ -99,7 +99,7 @@ def test_times_follow_the_agents_zone_header(sidebar: Any) -> None:
 
 
 def test_the_reply_text_is_a_short_plain_summary(sidebar: Any) -> None:
-    response = sidebar.get("/embed/reply-text", {"ref": JOE})
+    response = sidebar.get("/embed/zendesk/reply-text", {"ref": JOE})
     assert response["Content-Type"].startswith("text/plain")
     body = text(response)
     assert body.startswith("Customer: Joe Bloggs <joe.bloggs@example.com>")
@@ -121,13 +121,13 @@ def test_no_response_on_the_embed_path_sets_a_cookie_or_shows_a_secret(
         ),
     ]
     assert [r.status_code for r in entries] == [200, 200]
-    sidebar.get("/embed/sidebar", {"ref": "email:joe.bloggs@example.com"})
-    sidebar.get("/embed/sidebar", {"ref": "email:sam.taylor@example.com"})
+    sidebar.get("/embed/zendesk/sidebar", {"ref": "email:joe.bloggs@example.com"})
+    sidebar.get("/embed/zendesk/sidebar", {"ref": "email:sam.taylor@example.com"})
     for panel in ("traits", "meta", "summary", "activity", "viewed-not-bought", "timeline"):
         sidebar.get(f"/profile/{panel}", {"ref": JOE})
     sidebar.get("/profile/timeline", {"ref": JOE, "since": timezone.now().isoformat()})
-    sidebar.get("/embed/reply-text", {"ref": JOE})
-    sidebar.get("/embed/token")
+    sidebar.get("/embed/zendesk/reply-text", {"ref": JOE})
+    sidebar.get("/embed/zendesk/token")
     keys = devkeys.dev_keys()
     secrets = [
         settings.INTILERY_API_TOKEN,
