@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev chromium host-sdks lint migrate seed bench-sandbox bench-client bench-viewer bench-embed bench-api bench clean
+.PHONY: run test install install-dev chromium screenshots host-sdks lint migrate seed bench-sandbox bench-client bench-viewer bench-embed bench-api bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.12, python3.13, pyenv)."; exit 1; }
@@ -33,6 +33,10 @@ chromium:
 		echo "Installing Debian's chromium for the browser tests..."; \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+
+# Pictures of the Zendesk and Pipedrive simulators for the README, in docs/screenshots/.
+screenshots: install-dev chromium
+	$(PY) tests/browser/screenshots.py
 
 # Rebuilds static/vendor/ (and the browser tests' axe) from the exact versions in hostsdk/package-lock.json.
 host-sdks:

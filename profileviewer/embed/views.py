@@ -24,7 +24,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from profileviewer.agents.auth import RENEWED_TOKEN_HEADER, agent_required, embed_refused
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
-from profileviewer.embed import hosts, pipedrive, summary_text, tokens
+from profileviewer.embed import choices, hosts, pipedrive, summary_text, tokens
 from profileviewer.embed.hosts import HostTokenError, HostUser
 from profileviewer.embed.tokens import EmbedAgent, EmbedTokenError
 from profileviewer.viewer import services
@@ -212,11 +212,14 @@ def sidebar(request: HttpRequest, host: str) -> HttpResponse:
     or what the agent typed in the sidebar's look-up box (`q`)."""
     query = request.GET.get("q", request.GET.get("ref", ""))[:600]
     ticket_at = _ticket_time(request.GET.get("ticket_at", ""))
+    record = request.GET.get("record", "")[: choices.MAX_RECORD]  # the ticket or record shown
+    agent: EmbedAgent = request.agent  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "query": query,
         "shown_query": query[:MAX_SHOWN].strip(),
         "ticket_at": ticket_at,
         "host": host,
+        "record": record,
     }
     try:
         ref = ProfileRef.from_lookup(query) if "q" in request.GET else ProfileRef.parse(query)
@@ -231,15 +234,24 @@ def sidebar(request: HttpRequest, host: str) -> HttpResponse:
         return render(request, "embed/sidebar.html#no-match", context)
     if not matches:
         return render(request, "embed/sidebar.html#no-match", context)
+    if request.GET.get("chosen") == "1" and len(matches) == 1:
+        choices.remember(agent, record, str(matches[0].ref))
+    if len(matches) > 1:
+        chosen = choices.recall(agent, record)
+        matches = [m for m in matches if str(m.ref) == chosen] or matches
     if len(matches) > 1:
         context["matches"] = matches
         return render(request, "embed/sidebar.html#matches", context)
     match = matches[0]
     services.warm_panels(match.ref, TimelineFilters(), activity=False)
+    ref_query = urlencode({"ref": str(match.ref)})
     context |= {
         "match": match,
         "ref": match.ref,
-        "ref_query": urlencode({"ref": str(match.ref)}),
+        "ref_query": ref_query,
+        "timeline_query": urlencode({"ref": str(match.ref), "ticket_at": ticket_at})
+        if ticket_at
+        else ref_query,
         "matched_by": services.MATCHED_BY[ref.id_type],
         "more_panels": MORE_PANELS,
     }

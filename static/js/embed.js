@@ -63,23 +63,13 @@
     if (slot && window.htmx) window.htmx.trigger(slot, "pv:open");
   }, true);
 
-  // The customer chosen among several sharing an email, kept for this ticket or record.
-  function choiceKey() { return "pv-choice:" + host + ":" + (body.dataset.record || ""); }
-  document.addEventListener("click", function (event) {
-    var choice = event.target.closest("[data-choose-ref]");
-    if (choice && body.dataset.record) {
-      try { sessionStorage.setItem(choiceKey(), choice.getAttribute("data-choose-ref")); } catch (e) { /* not kept */ }
-    }
-  });
-
   function loadSidebar(params) {
     var url = body.dataset.sidebarUrl;
     if (!url || !window.htmx) return;
-    var remembered = null;
-    try { remembered = body.dataset.record && sessionStorage.getItem(choiceKey()); } catch (e) { /* none */ }
     var query = new URLSearchParams(url.split("?")[1] || "");
     Object.keys(params || {}).forEach(function (key) { if (params[key]) query.set(key, params[key]); });
-    if (remembered) query.set("ref", remembered);
+    // The ticket or record shown: the server remembers which customer was chosen for it.
+    if (body.dataset.record) query.set("record", body.dataset.record);
     window.htmx.ajax("GET", url.split("?")[0] + "?" + query.toString(), { target: "#sidebar", swap: "innerHTML" });
   }
 

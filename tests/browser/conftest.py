@@ -56,12 +56,21 @@ class Viewer:
 
 
 @pytest.fixture
-def demo_upstream(live_server: Any, transactional_db: None) -> Iterator[str]:
+def demo_large_profiles() -> int:
+    """How many of the large demo heroes to seed (Priya Shah, then Alex Morgan): none unless a
+    test asks, with `@pytest.mark.parametrize("demo_large_profiles", [1])`, as they are slow."""
+    return 0
+
+
+@pytest.fixture
+def demo_upstream(
+    live_server: Any, transactional_db: None, demo_large_profiles: int
+) -> Iterator[str]:
     from profileviewer.sandbox.demo import seed
 
     reset_client_state()
     cache.clear()
-    seed(profiles=6, seed=42, large_profiles=0)
+    seed(profiles=6, seed=42, large_profiles=demo_large_profiles)
     User.objects.create_user(AGENT[0], password=AGENT[1])
     with override_settings(
         INTILERY_API_URL=live_server.url + "/sandbox", VIEWER_LIVE_POLL_SECONDS=15

@@ -4,6 +4,8 @@ and on every response no cookie and no secret."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -85,6 +87,15 @@ def test_the_ticket_shows_on_the_timeline_where_it_falls(sidebar: Any) -> None:
     assert "ticket_at=" in page  # carried to the next page's request
 
 
+def test_the_sidebar_hands_the_ticket_time_to_its_timeline(sidebar: Any) -> None:
+    opened = (timezone.now() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    page = text(sidebar.get("/embed/zendesk/sidebar", {"ref": JOE, "ticket_at": opened}))
+    slot = re.search(r'hx-get="(/profile/timeline\?[^"]+)"', page)
+    assert slot, "no timeline slot"
+    timeline = text(sidebar.get(html.unescape(slot.group(1))))
+    assert "Ticket opened" in timeline
+
+
 def test_times_follow_the_agents_zone_header(sidebar: Any) -> None:
     opened = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
     page = text(
@@ -160,3 +171,20 @@ def test_csrf_is_skipped_for_a_valid_embed_token_and_only_for_it(rf: Any) -> Non
     assert post(f"Bearer {token}") == 200
     assert post(f"Bearer {token[:-3]}abc") == 403  # forged: checked like any other request
     assert post("") == 403
+
+
+def test_the_choice_among_several_is_kept_for_that_record_and_that_agent_only(
+    sidebar: Any,
+) -> None:
+    sam = {"ref": "email:sam.taylor@example.com", "record": "ticket:7"}
+    assert "2 customers share this email" in text(sidebar.get("/embed/zendesk/sidebar", sam))
+    chosen = {"ref": "userId:sam-taylor-uk", "record": "ticket:7", "chosen": "1"}
+    sidebar.get("/embed/zendesk/sidebar", chosen)
+    again = text(sidebar.get("/embed/zendesk/sidebar", sam))
+    assert 'data-ref="userId:sam-taylor-uk"' in again
+    # Another ticket, or another agent on the same ticket, chooses afresh.
+    other_ticket = {**sam, "record": "ticket:8"}
+    assert "2 customers share" in text(sidebar.get("/embed/zendesk/sidebar", other_ticket))
+    colleague = tokens.issue(HostUser("zendesk", "sandbox-demo/1", "1002"))
+    response = Client().get("/embed/zendesk/sidebar", sam, HTTP_AUTHORIZATION=f"Bearer {colleague}")
+    assert "2 customers share" in text(response)

@@ -1,0 +1,33 @@
+"""The customer an agent chose for a ticket or record, when its email matches several.
+
+Kept on the server (Django's cache) for the embed session: a cross-site frame gets no
+storage of its own (browsers that block third-party cookies refuse it `sessionStorage`
+too). The key holds the host, account, user and sign-in time, so no choice is ever seen by
+another agent, tenant or session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+
+from profileviewer.embed.tokens import EmbedAgent
+
+MAX_RECORD = 100  # "ticket:123", "person:42": far shorter
+
+
+def _key(agent: EmbedAgent, record: str) -> str:
+    who = f"{agent.host}\0{agent.account}\0{agent.user}\0{agent.start}\0{record[:MAX_RECORD]}"
+    return "pv:embed:choice:" + hashlib.sha256(who.encode()).hexdigest()
+
+
+def remember(agent: EmbedAgent, record: str, ref: str) -> None:
+    if record:
+        cache.set(_key(agent, record), ref, settings.EMBED_TOKEN_MAX_AGE)
+
+
+def recall(agent: EmbedAgent, record: str) -> str | None:
+    value = cache.get(_key(agent, record)) if record else None
+    return value if isinstance(value, str) else None
