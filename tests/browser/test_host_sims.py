@@ -19,7 +19,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 REQUESTER = {"id": 501, "name": "Joe Bloggs", "email": "joe@example.com", "externalId": "qrc-1"}
 SERVED = ["static/dev/zendesk-host.js", "static/dev/pipedrive-host.js"] + [
     f"static/vendor/{name}"
@@ -114,13 +113,10 @@ def origins(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+def browser(chromium: Any) -> Any:
+    # The suite's one Chromium (tests/browser/conftest.py): Playwright's sync API allows one
+    # running instance per thread.
+    return chromium
 
 
 @pytest.fixture
