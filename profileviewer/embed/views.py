@@ -168,7 +168,9 @@ def _pipedrive_page(
     else:
         context["person"] = person
         if person.emails:
-            context["sidebar_url"] = _sidebar_url("pipedrive", ref=f"email:{person.emails[0]}")
+            ref = ProfileRef("email", person.emails[0])
+            services.warm_sidebar(ref)
+            context["sidebar_url"] = _sidebar_url("pipedrive", ref=str(ref))
     return _framed(request, config.frame_ancestors, "embed/pipedrive.html", context)
 
 
@@ -223,6 +225,10 @@ def sidebar(request: HttpRequest, host: str) -> HttpResponse:
     }
     try:
         ref = ProfileRef.from_lookup(query) if "q" in request.GET else ProfileRef.parse(query)
+        if ref.id_type == "userId":
+            # An external id is the reference the panels will use (services.canonical_ref):
+            # their reads can start beside the look-up's. See docs/performance.md.
+            services.warm_panels(ref, TimelineFilters(), activity=False)
         matches = services.lookup(ref)
     except NotFoundError:
         matches = []
@@ -243,7 +249,8 @@ def sidebar(request: HttpRequest, host: str) -> HttpResponse:
         context["matches"] = matches
         return render(request, "embed/sidebar.html#matches", context)
     match = matches[0]
-    services.warm_panels(match.ref, TimelineFilters(), activity=False)
+    if match.ref != ref:
+        services.warm_panels(match.ref, TimelineFilters(), activity=False)
     ref_query = urlencode({"ref": str(match.ref)})
     context |= {
         "match": match,

@@ -420,6 +420,19 @@ def warm_panels(ref: ProfileRef, filters: TimelineFilters | None, *, activity: b
         parallel.start(_warm, job, ref, zone)
 
 
+def warm_sidebar(ref: ProfileRef) -> None:
+    """For an embedded sidebar whose customer the server already knows (Pipedrive's person):
+    the look-up its page will ask for, then that customer's first panels, in the background
+    while the page loads."""
+
+    def job(ref: ProfileRef) -> None:
+        matches = lookup(ref)
+        if len(matches) == 1:
+            warm_panels(matches[0].ref, TimelineFilters(), activity=False)
+
+    parallel.start(_warm, job, ref, timezone.get_current_timezone())
+
+
 def _warm(job: Callable[[ProfileRef], object], ref: ProfileRef, zone: tzinfo) -> None:
     try:
         with timezone.override(zone):

@@ -13,6 +13,7 @@ Target: p50 at most 2 x upstream latency + 250 ms = 350 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import sys
@@ -48,6 +49,13 @@ if (location.pathname.startsWith("/embed/")) {
 """
 
 
+TIMINGS_SCRIPT = """
+performance.getEntriesByType("resource").concat(performance.getEntriesByType("navigation"))
+  .map((e) => `${Math.round(e.startTime)}-${Math.round(e.responseEnd)} ${e.name.split("?")[0].split("/").slice(3).join("/")}`)
+  .join("\\n")
+"""
+
+
 def bench(app: str, runs: int) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -69,6 +77,8 @@ def bench(app: str, runs: int) -> None:
                 )
                 frame = _frame(tab, frame_name)
                 times.append(frame.evaluate("window.__pvFirstPanel"))
+                if os.environ.get("BENCH_DEBUG"):  # where the time went, per request
+                    print(frame.evaluate(TIMINGS_SCRIPT))
                 context.close()
             times.sort()
             p50 = statistics.median(times)

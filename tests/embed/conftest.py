@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from profileviewer.embed import devkeys
-from tests.viewer.conftest import alice, upstream  # noqa: F401 (fixtures)
+from tests.viewer.conftest import alice, upstream, upstream_requests  # noqa: F401 (fixtures)
 
 SUB = devkeys.ZENDESK_SUBDOMAIN
 ZENDESK_CLAIMS = {

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from profileviewer import parallel
 from profileviewer.embed import tokens
 from tests.embed.conftest import pipedrive_token, tampered, zendesk_token
 
@@ -106,6 +107,15 @@ def test_pipedrive_entry_finds_the_persons_customer(pipedrive_api: str, upstream
     assert "ref=email%3Ajoe.bloggs%40example.com" in page
     assert response["Referrer-Policy"] == "no-referrer"
     assert "frame-ancestors https://*.pipedrive.com" in response["Content-Security-Policy"]
+
+
+def test_pipedrive_entry_reads_the_customer_before_the_page_asks(
+    pipedrive_api: str, upstream: Any, upstream_requests: list[str]
+) -> None:
+    Client().get(pipedrive_entry(pipedrive_token()))
+    assert parallel.wait_idle()
+    assert any(r.split("?")[0].endswith("joe.bloggs@example.com/meta") for r in upstream_requests)
+    assert any("/events" in r for r in upstream_requests)  # the first panels' reads
 
 
 def test_pipedrive_entry_finds_a_deals_person(pipedrive_api: str, upstream: Any) -> None:
