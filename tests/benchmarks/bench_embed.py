@@ -28,6 +28,7 @@ from bench_viewer import (  # the shared bench machinery
     CHROMIUM_ARGS,
     FLUSH_PATH,
     LATENCY_MS,
+    TIMINGS_SCRIPT,
     start_app,
     start_upstream,
 )
@@ -46,13 +47,6 @@ if (location.pathname.startsWith("/embed/")) {
     observer.observe(document, { subtree: true, childList: true });
   });
 }
-"""
-
-
-TIMINGS_SCRIPT = """
-performance.getEntriesByType("resource").concat(performance.getEntriesByType("navigation"))
-  .map((e) => `${Math.round(e.startTime)}-${Math.round(e.responseEnd)} ${e.name.split("?")[0].split("/").slice(3).join("/")}`)
-  .join("\\n")
 """
 
 
