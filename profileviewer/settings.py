@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -206,7 +207,7 @@ PIPEDRIVE_API_URL = env.str(
 )
 PIPEDRIVE_API_TOKEN = env.optional_str("PIPEDRIVE_API_TOKEN")
 PIPEDRIVE_API_TIMEOUT = env.float("PIPEDRIVE_API_TIMEOUT", 3.0, min=0.1, max=60)
-PIPEDRIVE_FRAME_ANCESTORS = env.list("PIPEDRIVE_FRAME_ANCESTORS", ["https://*.pipedrive.com"])
+PIPEDRIVE_FRAME_ANCESTORS = env.list("PIPEDRIVE_FRAME_ANCESTORS", [])  # https://*.pipedrive.com
 EMBED_TOKEN_TTL = env.int("EMBED_TOKEN_TTL", 900, min=60, max=86_400)
 EMBED_TOKEN_MAX_AGE = env.int("EMBED_TOKEN_MAX_AGE", 12 * 3600, min=60, max=7 * 86_400)
 EMBED_DEV_KEYS_FILE = BASE_DIR / ".dev-embed-keys.json"
@@ -220,6 +221,16 @@ if any(_zendesk.values()) and not all(_zendesk.values()):
     raise ImproperlyConfigured(f"Zendesk is half configured: set {_missing} too")
 if ZENDESK_APP_PUBLIC_KEY and "-----BEGIN PUBLIC KEY-----" not in ZENDESK_APP_PUBLIC_KEY:
     raise ImproperlyConfigured("ZENDESK_APP_PUBLIC_KEY must be a PEM public key")
+# Any company that installs the extension gets tokens signed with its secret: serve ours only.
+if PIPEDRIVE_JWT_SECRET and not PIPEDRIVE_COMPANY_ID and not SANDBOX:
+    raise ImproperlyConfigured("PIPEDRIVE_COMPANY_ID must be set with PIPEDRIVE_JWT_SECRET")
+# The host simulators and their development keys: only against the sandbox on this machine,
+# never when SANDBOX=true is pointed at a real customer database.
+EMBED_DEV_HOSTS = SANDBOX and urlsplit(INTILERY_API_URL).hostname in (
+    "127.0.0.1",
+    "localhost",
+    "::1",
+)
 
 # --- The personalization API (/api/v1) ----------------------------------------------------
 # `Cache-Control: no-cache` is honoured up to this rate per service key (burst API_FRESH_BURST);

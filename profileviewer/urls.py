@@ -16,10 +16,12 @@ urlpatterns = [
 
 # The sandbox is a development and test upstream: a production configuration never mounts it.
 if settings.SANDBOX:
+    urlpatterns.insert(0, path("sandbox/", include("profileviewer.sandbox.urls")))
+# The host simulators sign tokens for anyone who asks: only against this machine's sandbox.
+if settings.EMBED_DEV_HOSTS:
     from profileviewer.embed import simulators
 
     urlpatterns[:0] = [
-        path("sandbox/", include("profileviewer.sandbox.urls")),
         path("dev/hosts/zendesk/", simulators.zendesk, name="sim-zendesk"),
         path("dev/hosts/pipedrive/", simulators.pipedrive, name="sim-pipedrive"),
         path("dev/hosts/pipedrive/token", simulators.pipedrive_token, name="sim-pipedrive-token"),

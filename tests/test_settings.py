@@ -116,3 +116,31 @@ def test_env_reads_booleans_strictly():
     assert Env({"X": "TRUE"}).bool("X", False) is True
     assert Env({"X": "off"}).bool("X", True) is False
     assert Env({}).bool("X", True) is True
+
+
+def test_embed_hosts_stop_the_app_when_half_configured():
+    half = run_django({**PRODUCTION, "ZENDESK_SUBDOMAIN": "acme"}, "")
+    assert half.returncode != 0
+    assert "ZENDESK_APP_INSTALLATION_ID, ZENDESK_APP_PUBLIC_KEY" in half.stderr
+    unpinned = run_django({**PRODUCTION, "PIPEDRIVE_JWT_SECRET": "s" * 32}, "")
+    assert unpinned.returncode != 0
+    assert "PIPEDRIVE_COMPANY_ID must be set" in unpinned.stderr
+    assert "s" * 32 not in unpinned.stderr
+
+
+def test_host_simulators_exist_only_against_this_machines_sandbox():
+    code = (
+        "from django.conf import settings; from django.urls import resolve, Resolver404\n"
+        "try:\n    resolve('/dev/hosts/zendesk/'); print('mounted')\n"
+        "except Resolver404:\n    print('absent')\n"
+        "print(settings.EMBED_DEV_HOSTS)"
+    )
+    local = run_django({"SANDBOX": "true", "PORT": "8123"}, code)
+    assert local.stdout.split() == ["mounted", "True"], local.stderr
+    real_upstream = {
+        "SANDBOX": "true",
+        "INTILERY_API_URL": "https://profiles.example.test",
+        "INTILERY_API_TOKEN": "live-secret-token-value",
+    }
+    remote = run_django(real_upstream, code)
+    assert remote.stdout.split() == ["absent", "False"], remote.stderr

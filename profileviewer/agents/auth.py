@@ -15,12 +15,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from profileviewer.embed import tokens
+from profileviewer.embed import hosts, tokens
 from profileviewer.embed.tokens import EmbedAgent, EmbedTokenError
 
 # The browser's IANA zone, written by static/js/app.js, so times show in the agent's zone;
@@ -29,6 +30,7 @@ TIME_ZONE_COOKIE = "pv_tz"
 TIME_ZONE_HEADER = "X-Time-Zone"
 # A fresh embed token, sent back while the one a request carried is past half its life.
 RENEWED_TOKEN_HEADER = "X-Embed-Token"  # noqa: S105 (a header name, not a secret)
+REFUSED_HEADER = "X-Embed-Refused"
 
 View = Callable[..., HttpResponse]
 Agent = AbstractBaseUser | EmbedAgent
@@ -88,6 +90,7 @@ def embed_refused(request: HttpRequest, error: EmbedTokenError) -> HttpResponse:
         request, "embed/refused.html", {"message": str(error), "restart": error.restart}, status=401
     )
     response["Cache-Control"] = "no-store"
+    response[REFUSED_HEADER] = "1"  # ours, to show as it is (not a proxy's 401 page)
     return response
 
 
@@ -109,8 +112,30 @@ def agent_required(view: View) -> View:
         else:
             with timezone.override(zone):
                 response = view(request, *args, **kwargs)
-        if isinstance(agent, EmbedAgent) and agent.needs_renewal():
-            response[RENEWED_TOKEN_HEADER] = tokens.renew(agent)
+        if isinstance(agent, EmbedAgent):
+            # Customer data for one bearer: never kept, never served to another.
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ("Authorization",))
+            if response.status_code < 300 and agent.needs_renewal():
+                response[RENEWED_TOKEN_HEADER] = tokens.renew(agent)
         return response
+
+    return wrapper
+
+
+def embed_host_required(view: View) -> View:
+    """Under `@agent_required`: only for an agent whose token this host's entry issued, and
+    only while the host is on (a host switched off stops its tokens at once)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, host: str) -> HttpResponse:
+        config = hosts.zendesk_config() if host == "zendesk" else hosts.pipedrive_config()
+        if config is None:
+            raise Http404("This host is not configured.")
+        agent = getattr(request, "agent", None)
+        if not isinstance(agent, EmbedAgent) or agent.host != host:
+            error = EmbedTokenError("This panel's sign-in is for another app: reload the app.")
+            return embed_refused(request, error)
+        return view(request, host)
 
     return wrapper

@@ -1,9 +1,7 @@
-"""CSRF: our own page for a refused form (CSRF_FAILURE_VIEW), and the check itself, which
-embed-token requests skip.
+"""CSRF: the check itself, which embed-token requests skip, and our own page for a refused
+form (CSRF_FAILURE_VIEW).
 
-A form refused for its CSRF token: our own page, saying what to do.
-
-It happens to agents, not only to attackers: a sign-in page left open while the session
+A refused form happens to agents, not only to attackers: a sign-in page left open while the session
 changed, cookies cleared or blocked. Django's stock page says only "CSRF verification failed"
 and points at DEBUG; the reason it gives is for developers and is not shown.
 """

@@ -12,6 +12,8 @@ from typing import Any, Literal
 import requests
 from django.conf import settings
 
+from profileviewer.client import ProfileRef, ProfileRefError
+
 Resource = Literal["person", "deal"]
 
 
@@ -27,7 +29,8 @@ class NoPerson(PipedriveError):
 class Person:
     id: int
     name: str
-    emails: tuple[str, ...]  # the primary first
+    emails: tuple[str, ...]  # the primary first; only addresses we can look up
+    unusable_emails: int = 0  # addresses Pipedrive holds that are not emails (a typo, a note)
 
 
 _session = requests.Session()
@@ -65,16 +68,28 @@ def _get(path: str) -> dict[str, Any]:
     return data
 
 
-def _emails(value: Any) -> tuple[str, ...]:
+def _emails(value: Any) -> tuple[list[str], int]:
+    """The addresses a reference can hold (primary first), and how many others there were."""
     entries = [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
     entries.sort(key=lambda e: not e.get("primary"))  # stable: the primary first
-    emails = [str(e.get("value") or "").strip() for e in entries]
-    return tuple(dict.fromkeys(e for e in emails if e))
+    texts = [str(e.get("value") or "").strip() for e in entries]
+    given = list(dict.fromkeys(t for t in texts if t))
+    usable = []
+    for text in given:
+        try:
+            ProfileRef("email", text)
+        except ProfileRefError:
+            continue
+        if "@" in text:
+            usable.append(text)
+    return usable, len(given) - len(usable)
 
 
 def person(person_id: int) -> Person:
     data = _get(f"/v1/persons/{person_id}")
-    return Person(id=person_id, name=str(data.get("name") or ""), emails=_emails(data.get("email")))
+    emails, unusable = _emails(data.get("email"))
+    name = str(data.get("name") or "")[:200]
+    return Person(id=person_id, name=name, emails=tuple(emails), unusable_emails=unusable)
 
 
 def deal_person(deal_id: int) -> Person:

@@ -43,10 +43,6 @@ class EmbedAgent:
     is_authenticated = True
     is_active = True
 
-    @property
-    def label(self) -> str:
-        return f"{self.host} user {self.user} ({self.account})"
-
     def needs_renewal(self, now: float | None = None) -> bool:
         """Past half its life, and a fresh one would add time before the maximum age."""
         now = time.time() if now is None else now

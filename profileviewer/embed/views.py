@@ -6,9 +6,7 @@ request after it goes through `@agent_required` with that token, never a cookie.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime
-from functools import wraps
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,11 +20,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from profileviewer.agents.auth import RENEWED_TOKEN_HEADER, agent_required, embed_refused
+from profileviewer.agents.auth import agent_required, embed_host_required
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
 from profileviewer.embed import choices, hosts, pipedrive, summary_text, tokens
 from profileviewer.embed.hosts import HostTokenError, HostUser
-from profileviewer.embed.tokens import EmbedAgent, EmbedTokenError
+from profileviewer.embed.tokens import EmbedAgent
+from profileviewer.viewer import forms as viewer_forms
 from profileviewer.viewer import services
 from profileviewer.viewer.errors import agent_error
 from profileviewer.viewer.forms import TimelineFilters
@@ -50,7 +49,7 @@ def _framed(
 ) -> HttpResponse:
     """A document the host may frame, and only the host: its own frame-ancestors."""
     config: dict[str, Any] = {**settings.SECURE_CSP, "frame-ancestors": list(ancestors)}
-    if settings.ZENDESK_SDK_URL:
+    if settings.ZENDESK_SDK_URL and context.get("host") == "zendesk":
         config["script-src"] = [*config["script-src"], settings.ZENDESK_SDK_URL]
     context = {
         "zendesk_sdk_url": settings.ZENDESK_SDK_URL,
@@ -141,9 +140,7 @@ def pipedrive_entry(request: HttpRequest) -> HttpResponse:
         except HostTokenError as error:
             response = _refused(request, config.frame_ancestors, str(error), host="pipedrive")
         else:
-            response = _pipedrive_page(
-                request, config, user, data["resource"], data["selectedIds"], data["id"]
-            )
+            response = _pipedrive_page(request, config, user, data["resource"], data["selectedIds"])
     response["Referrer-Policy"] = "no-referrer"  # the host's token is in this page's URL
     return response
 
@@ -154,7 +151,6 @@ def _pipedrive_page(
     user: HostUser,
     resource: pipedrive.Resource,
     record_id: int,
-    frame_id: str,
 ) -> HttpResponse:
     context: dict[str, Any] = {
         "host": "pipedrive",
@@ -171,6 +167,11 @@ def _pipedrive_page(
             ref = ProfileRef("email", person.emails[0])
             services.warm_sidebar(ref)
             context["sidebar_url"] = _sidebar_url("pipedrive", ref=str(ref))
+        elif person.unusable_emails:
+            context["pipedrive_error"] = (
+                f"{person.name or 'This person'}'s email address in Pipedrive is not one we "
+                "can look up: correct it there, or look the customer up below."
+            )
     return _framed(request, config.frame_ancestors, "embed/pipedrive.html", context)
 
 
@@ -182,38 +183,16 @@ def _sidebar_url(host: str, **params: str) -> str:
     return f"{reverse('embed:sidebar', args=[host])}?{query}"
 
 
-def host_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Only for an agent whose embed token this host's entry issued."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, host: str) -> HttpResponse:
-        agent = getattr(request, "agent", None)
-        if not isinstance(agent, EmbedAgent) or agent.host != host:
-            error = EmbedTokenError("This panel's sign-in is for another app: reload the app.")
-            return embed_refused(request, error)
-        return view(request, host)
-
-    return wrapper
-
-
-def _ticket_time(text: str) -> str:
-    """The ticket's creation time as ISO 8601, or "" when it is not one."""
-    try:
-        moment = datetime.fromisoformat(text[:40].replace("Z", "+00:00"))
-    except ValueError:
-        return ""
-    return moment.isoformat() if moment.tzinfo else ""
-
-
 @require_GET
 @agent_required
-@host_only
+@embed_host_required
 @vary_on_headers("HX-Request")
 def sidebar(request: HttpRequest, host: str) -> HttpResponse:
     """The customer a host names, laid out for a sidebar: a reference (`ref`) from the host,
     or what the agent typed in the sidebar's look-up box (`q`)."""
     query = request.GET.get("q", request.GET.get("ref", ""))[:600]
-    ticket_at = _ticket_time(request.GET.get("ticket_at", ""))
+    moment = viewer_forms.ticket_time(request.GET)
+    ticket_at = moment.isoformat() if moment else ""
     record = request.GET.get("record", "")[: choices.MAX_RECORD]  # the ticket or record shown
     agent: EmbedAgent = request.agent  # type: ignore[attr-defined]
     context: dict[str, Any] = {
@@ -267,7 +246,7 @@ def sidebar(request: HttpRequest, host: str) -> HttpResponse:
 
 @require_GET
 @agent_required
-@host_only
+@embed_host_required
 def reply_text(request: HttpRequest, host: str) -> HttpResponse:
     """A short plain-text summary of the customer, for the ticket's reply box."""
     try:
@@ -285,10 +264,8 @@ def reply_text(request: HttpRequest, host: str) -> HttpResponse:
 
 @require_GET
 @agent_required
-@host_only
+@embed_host_required
 def renew_token(request: HttpRequest, host: str) -> HttpResponse:
     """A fresh embed token while the page is open but idle (until the maximum age)."""
-    response = HttpResponse(status=204)
-    response[RENEWED_TOKEN_HEADER] = tokens.renew(request.agent)  # type: ignore[attr-defined]
-    response["Cache-Control"] = "no-store"
-    return response
+    # agent_required adds a fresh token once this one is past half its life.
+    return HttpResponse(status=204)

@@ -32,6 +32,16 @@
     alert.innerHTML = html;
     alert.hidden = false;
   }
+  // A refusal of ours (401 with X-Embed-Refused) is shown as sent; anything else (a proxy's
+  // page) only as a sentence, never as markup.
+  var renewing = null;
+  function refused(status, refusal, body) {
+    if (status !== 401) return false;
+    clearInterval(renewing);  // a lapsed sign-in does not come back by asking again
+    if (refusal) showAlert(body);
+    else showAlert("<strong>Signed out.</strong> Reload the app to sign in again.");
+    return true;
+  }
 
   document.addEventListener("htmx:configRequest", function (event) {
     if (zone) event.detail.headers["X-Time-Zone"] = zone;
@@ -43,15 +53,18 @@
   });
   // A refused token (401) says why in the banner; the panels stay as they were.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    if (event.detail.xhr.status === 401) {
+    var xhr = event.detail.xhr;
+    if (refused(xhr.status, xhr.getResponseHeader("X-Embed-Refused"), xhr.responseText)) {
       event.detail.shouldSwap = false;
-      showAlert(event.detail.xhr.responseText);
     }
   });
   // An open page renews its token even while idle, until the token's maximum age.
-  setInterval(function () {
+  renewing = setInterval(function () {
     authFetch(body.dataset.tokenUrl).then(function (response) {
-      if (response.status === 401) response.text().then(showAlert);
+      if (response.status !== 401) return;
+      response.text().then(function (text) {
+        refused(401, response.headers.get("X-Embed-Refused"), text);
+      });
     }, function () { /* offline: the next panel request renews it */ });
   }, Math.max(30, ttl / 3) * 1000);
 

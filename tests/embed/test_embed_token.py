@@ -91,14 +91,28 @@ def test_a_panel_with_a_bad_token_answers_401_and_never_uses_the_session(alice: 
 
 
 @pytest.mark.django_db
-def test_the_token_endpoint_renews_and_refuses(settings: Any) -> None:
-    response = Client().get("/embed/pipedrive/token", **bearer(tokens.issue(PIPEDRIVE_AGENT)))
-    assert response.status_code == 204
-    fresh = tokens.read(response["X-Embed-Token"])
-    assert (fresh.host, fresh.user) == ("pipedrive", "2001")
+def test_the_token_endpoint_renews_past_half_life_and_refuses(settings: Any) -> None:
+    fresh = Client().get("/embed/pipedrive/token", **bearer(tokens.issue(PIPEDRIVE_AGENT)))
+    assert fresh.status_code == 204 and "X-Embed-Token" not in fresh.headers
+    ten_minutes_old = tokens.issue(PIPEDRIVE_AGENT, now=int(time.time()) - 600)
+    response = Client().get("/embed/pipedrive/token", **bearer(ten_minutes_old))
+    renewed = tokens.read(response["X-Embed-Token"])
+    assert (renewed.host, renewed.user) == ("pipedrive", "2001")
+    assert renewed.expires > tokens.read(ten_minutes_old).expires
+    assert (
+        response["Cache-Control"] == "no-store, private" or "no-store" in response["Cache-Control"]
+    )
+    assert "Authorization" in response["Vary"]
     expired = tokens.issue(PIPEDRIVE_AGENT, now=int(time.time()) - 10_000)
     assert Client().get("/embed/pipedrive/token", **bearer(expired)).status_code == 401
-    assert Client().get("/embed/pipedrive/token").status_code == 302  # no token: the sign-in page
+    assert Client().get("/embed/pipedrive/token").status_code == 302  # no token: sign-in page
+
+
+@pytest.mark.django_db
+def test_a_host_switched_off_stops_its_tokens_at_once(settings: Any) -> None:
+    token = tokens.issue(PIPEDRIVE_AGENT)
+    settings.SANDBOX = settings.EMBED_DEV_HOSTS = False
+    assert Client().get("/embed/pipedrive/token", **bearer(token)).status_code == 404
 
 
 @pytest.mark.django_db
@@ -113,3 +127,5 @@ def test_a_token_from_one_host_is_refused_on_the_others_pages() -> None:
         response = Client().get(url, **bearer(token))
         assert response.status_code == 401, url
         assert "another app" in response.content.decode()
+        assert response["X-Embed-Refused"] == "1"  # ours: the sidebar shows it as sent
+        assert "X-Embed-Token" not in response.headers

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from profileviewer.embed import tokens
+from profileviewer.embed import pipedrive, tokens
 from tests.embed.conftest import pipedrive_token, tampered, zendesk_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,7 +75,7 @@ def test_zendesk_entry_opened_without_zendesk_says_where_to_open_it() -> None:
 
 
 def test_an_unconfigured_host_is_off(settings: Any) -> None:
-    settings.SANDBOX = False
+    settings.SANDBOX = settings.EMBED_DEV_HOSTS = False
     assert Client().post(ENTRY, {"token": zendesk_token()}).status_code == 404
     assert Client().get(pipedrive_entry(pipedrive_token())).status_code == 404
 
@@ -159,6 +159,18 @@ def test_pipedrive_down_or_slow_is_said_in_the_panel(settings: Any) -> None:
         response = Client().get(pipedrive_entry(pipedrive_token()))
     assert "did not answer in time" in response.content.decode()
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize("address", ["not-an-email", "a\x07@b.example", "x" * 3000 + "@b.example"])
+def test_an_email_pipedrive_holds_that_we_cannot_look_up_is_said_not_a_500(
+    address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person = {"name": "Typo Person", "email": [{"value": address, "primary": True}]}
+    monkeypatch.setattr(pipedrive, "_get", lambda path: person)
+    response = Client().get(pipedrive_entry(pipedrive_token()))
+    assert response.status_code == 200
+    assert "not one we can look up" in response.content.decode()
+    assert 'name="q"' in response.content.decode()
 
 
 @pytest.mark.parametrize(

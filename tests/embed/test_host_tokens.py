@@ -133,6 +133,30 @@ def test_a_bad_pipedrive_token_is_refused(token: object) -> None:
 def test_outside_sandbox_mode_an_unset_host_is_off_and_dev_keys_mean_nothing(
     settings: object,
 ) -> None:
-    settings.SANDBOX = False  # type: ignore[attr-defined]
+    settings.SANDBOX = settings.EMBED_DEV_HOSTS = False  # type: ignore[attr-defined]
     assert hosts.zendesk_config() is None
     assert hosts.pipedrive_config() is None
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://evil.example?.sandbox-demo.zendesk.com",
+        "https://evil.example#.sandbox-demo.zendesk.com",
+        "https://user@sandbox-demo.zendesk.com",
+        "http://localhost:1@evil.example",
+        "https://sandbox-demo.zendesk.com/",
+        "https://sandbox-demo.zendesk.com.evil.example",
+        "https://sandbox-demo.zendesk.com:notaport",
+        "javascript:alert(1)",
+    ],
+)
+def test_an_origin_is_matched_as_an_origin_not_as_text(origin: str) -> None:
+    patterns = ("https://sandbox-demo.zendesk.com", "http://localhost:*", "https://*.zendesk.com")
+    assert not hosts.origin_allowed(origin, patterns)
+
+
+def test_allowed_origins_match_exactly_or_by_their_wildcards() -> None:
+    patterns = ("https://acme.zendesk.com", "http://localhost:*", "https://*.pipedrive.com")
+    for origin in ("https://acme.zendesk.com", "http://localhost:8000", "https://x.pipedrive.com"):
+        assert hosts.origin_allowed(origin, patterns), origin

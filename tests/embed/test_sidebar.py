@@ -112,6 +112,8 @@ def test_times_follow_the_agents_zone_header(sidebar: Any) -> None:
 def test_the_reply_text_is_a_short_plain_summary(sidebar: Any) -> None:
     response = sidebar.get("/embed/zendesk/reply-text", {"ref": JOE})
     assert response["Content-Type"].startswith("text/plain")
+    # Customer data for one bearer: never kept by a browser or a proxy, nor shared.
+    assert "no-store" in response["Cache-Control"] and "Authorization" in response["Vary"]
     body = text(response)
     assert body.startswith("Customer: Joe Bloggs <joe.bloggs@example.com>")
     assert "Churn risk:" in body and "<" not in body.split("\n", 1)[1]
