@@ -52,19 +52,25 @@ def _generate() -> DevKeys:
     return DevKeys(private, public, secrets.token_urlsafe(32))
 
 
+_loaded: dict[Path, DevKeys] = {}
+
+
 def dev_keys() -> DevKeys:
     """The keys, made on first use and kept in the project's ignored key file."""
     path = Path(settings.EMBED_DEV_KEYS_FILE)
     with _lock:
+        if path in _loaded:
+            return _loaded[path]
         try:
-            return DevKeys(**json.loads(path.read_text()))
+            keys = DevKeys(**json.loads(path.read_text()))
         except (OSError, ValueError, TypeError):
             keys = _generate()
             # Readable by its owner only: it signs tokens the sandbox accepts.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as file:
                 json.dump(keys.__dict__, file)
-            return keys
+        _loaded[path] = keys
+        return keys
 
 
 def zendesk_token(

@@ -29,6 +29,7 @@ from bench_viewer import (  # the shared bench machinery
     FLUSH_PATH,
     LATENCY_MS,
     TIMINGS_SCRIPT,
+    machine_speed,
     start_app,
     start_upstream,
 )
@@ -99,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
+    print(f"Machine: a fixed pure-Python loop takes {machine_speed() * 1000:.0f} ms")
     workdir = Path(tempfile.mkdtemp(prefix="pv-bench-embed-"))
     upstream, upstream_url, _ = start_upstream(workdir)
     app = None
