@@ -9,12 +9,40 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+# Browsers drop tabs and line feeds from a URL and read a backslash as a slash; urllib does
+# neither, so a URL holding one may not name the host urllib finds in it.
+_URL_AMBIGUOUS = re.compile(r"[\x00-\x1f\x7f\\]")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\]")
+
+
+def web_origin(url: builtins.str) -> builtins.str | None:
+    """The ``scheme://host[:port]`` of an absolute http(s) URL, lower-cased and without its
+    default port, so two spellings of one origin compare equal; None for anything else."""
+    if _URL_AMBIGUOUS.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # "https://[", a port out of range
+        return None
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6, whose brackets urlsplit removed
+        host = f"[{host}]"
+    # Only what a host name may hold: a space or ";" would end the CSP source it becomes.
+    if scheme not in _DEFAULT_PORTS or not _HOST.fullmatch(host) or "@" in parts.netloc:
+        return None
+    default_port = port is None or port == _DEFAULT_PORTS[scheme]
+    return f"{scheme}://{host}" if default_port else f"{scheme}://{host}:{port}"
 
 
 class Env:
@@ -101,6 +129,22 @@ class Env:
         if value is None:
             return default
         return [item.strip() for item in value.split(",") if item.strip()]
+
+    def origins(
+        self, name: builtins.str, default: builtins.list[builtins.str]
+    ) -> builtins.list[builtins.str]:
+        """Comma-separated origins (``https://cdn.example.com``), each exactly one: no path,
+        no wildcard, since they are compared as they are and not as patterns."""
+        origins = []
+        for item in self.list(name, default):
+            origin = web_origin(item)
+            after_host = item.partition("://")[2].rstrip("/")
+            if origin is None or any(char in after_host for char in "/?#*"):
+                raise ImproperlyConfigured(
+                    f"{name} must be origins such as https://cdn.example.com, got {item!r}"
+                )
+            origins.append(origin)
+        return origins
 
     def choice(
         self, name: builtins.str, default: builtins.str, choices: tuple[builtins.str, ...]

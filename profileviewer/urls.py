@@ -9,8 +9,9 @@ urlpatterns = [
     path("accounts/", include("profileviewer.agents.urls")),
     path("api/v1/", include("profileviewer.api.urls")),
     path("embed/", include("profileviewer.embed.urls")),
-    # Anything else under /api is an API client's mistake: the API's JSON error body.
-    re_path(r"^api(?:/(?P<rest>.*))?$", api_views.not_found),
+    # Anything else under /api is an API client's mistake: the API's JSON error body. Not
+    # ".*": a line feed in the path would escape to the viewer's HTML 404.
+    re_path(r"^api(?:/(?P<rest>[\s\S]*))?$", api_views.not_found),
     path("", include("profileviewer.viewer.urls")),
 ]
 

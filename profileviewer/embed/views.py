@@ -61,7 +61,8 @@ def _framed(
     def page(request: HttpRequest) -> HttpResponse:
         response = render(request, template, context, status=status)
         response.xframe_options_exempt = True  # type: ignore[attr-defined]
-        response["Cache-Control"] = "no-store"
+        # An entry carries an embed token and a customer's name: for one host user, kept nowhere.
+        response["Cache-Control"] = "private, no-store"
         return response
 
     return page(request)

@@ -47,6 +47,8 @@ def test_zendesk_entry_issues_an_embed_token_and_lets_only_zendesk_frame_it() ->
     assert "frame-ancestors https://sandbox-demo.zendesk.com" in csp
     assert "X-Frame-Options" not in response.headers
     assert "vendor/zaf_sdk.min.js" in response.content.decode()
+    # The page holds the agent's embed token: no browser or proxy may keep it.
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_zendesk_entry_refuses_a_forged_token_inside_the_frame() -> None:
@@ -106,6 +108,7 @@ def test_pipedrive_entry_finds_the_persons_customer(pipedrive_api: str, upstream
     assert "ref=email%3Ajoe.bloggs%40example.com" in page
     assert response["Referrer-Policy"] == "no-referrer"
     assert "frame-ancestors https://*.pipedrive.com" in response["Content-Security-Policy"]
+    assert response["Cache-Control"] == "private, no-store"
 
 
 def test_pipedrive_entry_reads_the_customer_before_the_page_asks(

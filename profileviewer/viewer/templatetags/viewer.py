@@ -9,10 +9,12 @@ from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from profileviewer.envconfig import web_origin
 from profileviewer.viewer.chart import Bar
 from profileviewer.viewer.presenters import MONTHS, EventRow, MarkerRow, RunRow, day_label
 from profileviewer.viewer.presenters import money as _money
@@ -97,6 +99,19 @@ def safe_href(url: Any) -> str:
     if url.lower().startswith(("https://", "http://", "mailto:", "tel:")):
         return url
     return ""
+
+
+@register.filter
+def product_image(url: Any) -> str:
+    """An image URL from event data when the page may load it, else "" (the placeholder): a
+    path on our own origin or a URL on a PRODUCT_IMAGE_HOSTS origin, the CSP's img-src too,
+    so a tracked event never makes the agent's browser call a host of its choosing."""
+    if not isinstance(url, str):
+        return ""
+    url = url.strip()
+    if url.startswith("/") and not url.startswith(("//", "/\\")) and url.isprintable():
+        return url
+    return url if web_origin(url) in settings.PRODUCT_IMAGE_HOSTS else ""
 
 
 @register.filter
