@@ -5,6 +5,7 @@ Every variable has a safe local default or fails loudly at start with its name.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "profileviewer.sandbox",
     "profileviewer.agents",
     "profileviewer.viewer",
@@ -57,7 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "profileviewer.viewer.middleware.FragmentHeadersMiddleware",
+    "profileviewer.viewer.middleware.ResponseHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "profileviewer.compression.CompressionMiddleware",
@@ -66,9 +68,12 @@ MIDDLEWARE = [
     "profileviewer.agents.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "profileviewer.agents.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: turns a locked-out sign-in into our page (agents/throttle.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "profileviewer.urls"
@@ -189,6 +194,9 @@ SANDBOX_FAULT_SLOW_DRIP_MS = env.float("SANDBOX_FAULT_SLOW_DRIP_MS", 0.0, min=0,
 
 # --- The agents' viewer -------------------------------------------------------------------
 VIEWER_LIVE_POLL_SECONDS = env.int("VIEWER_LIVE_POLL_SECONDS", 15, min=0)
+# Product image URLs come from tracked events: only these origins (and ours) may be loaded,
+# by the CSP's img-src and by the viewed-not-bought panel alike, so no event picks a host.
+PRODUCT_IMAGE_HOSTS = env.origins("PRODUCT_IMAGE_HOSTS", [])
 
 # --- Embedded in Zendesk and Pipedrive (profileviewer/embed) ------------------------------
 # A host is on when its settings are set; in sandbox mode an unset host uses a development
@@ -249,6 +257,29 @@ EXPORT_CONCURRENCY = env.int("EXPORT_CONCURRENCY", 8, min=1, max=64)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# Failed sign-ins (agents' and admin's) are counted per account and, separately, per address;
+# either reaching the limit refuses sign-in, before any password is hashed (agents/throttle.py).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", 5, min=1, max=1000)
+LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", 15, min=1, max=7 * 24 * 60)
+# The number of reverse proxies in front of the app that append to X-Forwarded-For; until it is
+# set that header, which any client can write, is never read.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, min=0, max=10)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every process
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "profileviewer.agents.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "profileviewer.agents.throttle.lockout_page"
+# A refused attempt is not counted, so the wait the page names holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Reset on success is ours (throttle.forgive_own_failures): axes' would clear the address too.
+AXES_RESET_ON_SUCCESS = False
+# Failures are kept while they count; no row per successful sign-in, kept for ever.
+AXES_DISABLE_ACCESS_LOG = True
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -260,7 +291,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:", "https:"],
+    "img-src": [CSP.SELF, "data:", *PRODUCT_IMAGE_HOSTS],
     "connect-src": [CSP.SELF],
     "frame-ancestors": env.list("FRAME_ANCESTORS", [CSP.SELF]),
     "base-uri": [CSP.SELF],
@@ -271,6 +302,11 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Every panel request reads the agent's session: from the cache, written through to the DB.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A sign-in ends after SESSION_IDLE_MINUTES without a request or SESSION_MAX_HOURS in all
+# (agents/sessions.py); the cookie lasts no longer than that.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", 30, min=1, max=7 * 24 * 60)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", 12, min=1, max=14 * 24)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", not _local)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", not _local)

@@ -52,6 +52,14 @@ def run_django(env: dict[str, str], code: str) -> subprocess.CompletedProcess[st
         ("SANDBOX_FAULT_ERROR_RATE", "2"),
         ("DATABASE_CONN_MAX_AGE", "-5"),
         ("API_FRESH_BURST", "0"),
+        ("LOGIN_FAILURE_LIMIT", "0"),
+        ("LOGIN_LOCKOUT_MINUTES", "a while"),
+        ("TRUSTED_PROXY_COUNT", "-1"),
+        ("SESSION_IDLE_MINUTES", "0"),
+        ("SESSION_MAX_HOURS", "1.5"),
+        ("PRODUCT_IMAGE_HOSTS", "https://cdn.example.com/images"),
+        ("PRODUCT_IMAGE_HOSTS", "https://*.example.com"),
+        ("PRODUCT_IMAGE_HOSTS", "https://cdn.example.com https:"),
     ],
 )
 def test_a_bad_value_stops_the_app_naming_the_variable(name, value):
@@ -116,6 +124,12 @@ def test_env_reads_booleans_strictly():
     assert Env({"X": "TRUE"}).bool("X", False) is True
     assert Env({"X": "off"}).bool("X", True) is False
     assert Env({}).bool("X", True) is True
+
+
+def test_env_reads_origins_as_one_spelling_each():
+    env = Env({"X": "HTTPS://CDN.example.com:443/, http://127.0.0.1:8001"})
+    assert env.origins("X", []) == ["https://cdn.example.com", "http://127.0.0.1:8001"]
+    assert Env({}).origins("X", []) == []
 
 
 def test_embed_hosts_stop_the_app_when_half_configured():
