@@ -27,6 +27,9 @@ SEEN_AT = "pv_seen_at"
 # The time last seen is written at most this often, so the idle limit may act up to this
 # many seconds early.
 SEEN_WRITE_INTERVAL = 60
+# Sent by requests the page makes on its own (the timeline's live poll): they are not the
+# agent's activity, so an unattended screen showing a customer still times out.
+BACKGROUND_HEADER = "X-Background-Request"
 
 
 @receiver(user_logged_in, dispatch_uid="agents-stamp-sign-in")
@@ -68,6 +71,9 @@ class SessionLifetimeMiddleware:
             if reason is not None:
                 logout(request)
                 messages.info(request, reason)
-            elif now - session[SEEN_AT] >= SEEN_WRITE_INTERVAL:
+            elif (
+                now - session[SEEN_AT] >= SEEN_WRITE_INTERVAL
+                and request.headers.get(BACKGROUND_HEADER) != "1"
+            ):
                 session[SEEN_AT] = now
         return self.get_response(request)

@@ -304,6 +304,22 @@ def test_activity_pushes_the_idle_limit_back(agent: Client) -> None:
     assert agent.get("/").status_code == 200
 
 
+def test_the_live_poll_does_not_count_as_activity(agent: Client) -> None:
+    age(agent, idle_minutes=20)
+    seen = agent.session[SEEN_AT]
+    poll = agent.get("/", headers={"HX-Request": "true", "X-Background-Request": "1"})
+    assert poll.status_code == 200
+    assert agent.session[SEEN_AT] == seen  # an unattended screen still times out
+    age(agent, idle_minutes=31)
+    assert agent.get("/", headers={"X-Background-Request": "1"}).status_code == 302
+
+
+def test_the_live_poller_marks_its_requests_as_background(agent: Client, upstream: Any) -> None:
+    page = agent.get(f"/profile/timeline?ref={JOE}", headers={"HX-Request": "true"})
+    poller = page.content.decode().split('class="live-poller"', 1)[1].split(">", 1)[0]
+    assert "X-Background-Request" in poller
+
+
 def test_requests_within_a_minute_do_not_rewrite_the_session(agent: Client) -> None:
     age(agent, idle_minutes=0.5)
     seen = agent.session[SEEN_AT]
