@@ -2,6 +2,9 @@
 
 import pytest
 
+# Fails the run if a secret shows in any response or log line (tests/secrets_watch.py).
+pytest_plugins = ["tests.secrets_watch"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_sandbox_rate_limit():

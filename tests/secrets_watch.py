@@ -1,0 +1,96 @@
+"""A pytest plugin: every response the app gives and every log line, in the whole run, are
+searched for the configured secrets; the run fails at its end if one appears.
+
+Secrets: the Intilery auth-token, SECRET_KEY, the Pipedrive API token and JWT secret, the
+development keys' Pipedrive secret and Zendesk private key, and every service key a test
+creates. The sandbox (`/sandbox/`) is the upstream, not the app: its demo page shows its own
+demo token by design, so its answers are not searched (its log lines are).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+import pytest
+
+_found: list[str] = []
+_service_keys: set[str] = set()
+
+
+def _secrets() -> list[str]:
+    from django.conf import settings
+
+    from profileviewer.embed import devkeys
+
+    values = [
+        settings.INTILERY_API_TOKEN,
+        settings.SECRET_KEY,
+        settings.PIPEDRIVE_API_TOKEN or "sandbox-pipedrive-token",
+        settings.PIPEDRIVE_JWT_SECRET or "",
+        *_service_keys,
+    ]
+    keys = devkeys.dev_keys()
+    values += [keys.pipedrive_secret, *keys.zendesk_private_key.splitlines()[1:-1]]
+    return [v for v in values if v and len(v) >= 8]
+
+
+def _search(where: str, text: str) -> None:
+    for secret in _secrets():
+        if secret in text:
+            _found.append(f"{where}: contains a secret ({secret[:4]}…)")
+
+
+_FORMAT = logging.Formatter("%(name)s %(levelname)s %(message)s")
+
+
+def _watch_logs() -> None:
+    """Every record any logger handles (not only the root's: ours do not propagate)."""
+    handle = logging.Logger.handle
+
+    def handle_and_search(self: logging.Logger, record: logging.LogRecord) -> None:
+        # A watcher must never break the logging it watches.
+        with contextlib.suppress(Exception):
+            _search(f"log line of {record.name}", _FORMAT.format(record))
+        handle(self, record)
+
+    logging.Logger.handle = handle_and_search  # type: ignore[method-assign]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.core.handlers.base import BaseHandler
+
+    from profileviewer.api import keys
+
+    create = keys.create_service_key
+
+    def create_and_remember(*args: Any, **kwargs: Any) -> Any:
+        key, token = create(*args, **kwargs)
+        _service_keys.add(token)
+        return key, token
+
+    keys.create_service_key = create_and_remember  # type: ignore[assignment]
+
+    get_response = BaseHandler.get_response
+
+    def get_response_and_search(self: BaseHandler, request: Any) -> Any:
+        response = get_response(self, request)
+        if not request.path.startswith("/sandbox/"):
+            body = "" if response.streaming else response.content.decode("utf-8", "replace")
+            headers = "\n".join(f"{k}: {v}" for k, v in response.items())
+            _search(f"response to {request.method} {request.path[:80]}", headers + body)
+        return response
+
+    BaseHandler.get_response = get_response_and_search  # type: ignore[method-assign]
+    _watch_logs()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _found:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("Secrets found in responses or logs:", red=True)
+            for line in sorted(set(_found))[:50]:
+                reporter.write_line(f"  {line}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
