@@ -129,7 +129,21 @@ def redis_buckets(url: str, prefix: str) -> RedisBuckets:
         return buckets
 
 
+_local_buckets: dict[str, LocalBuckets] = {}
+
+
+def named_buckets(prefix: str, redis_url: str | None) -> Buckets:
+    """The buckets of one user of this module (``prefix``): in Redis, shared by every process,
+    when there is a URL, else in this process."""
+    if redis_url:
+        return redis_buckets(redis_url, prefix)
+    with _redis_lock:
+        return _local_buckets.setdefault(prefix, LocalBuckets())
+
+
 def forget_redis_buckets() -> None:
-    """Drop this process's Redis connections (tests: as a new process would start)."""
+    """Drop this process's Redis connections, and the buckets ``named_buckets`` keeps in this
+    process (tests: as a new process would start)."""
     with _redis_lock:
         _redis_buckets.clear()
+        _local_buckets.clear()

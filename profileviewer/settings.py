@@ -194,6 +194,14 @@ SANDBOX_FAULT_SLOW_DRIP_MS = env.float("SANDBOX_FAULT_SLOW_DRIP_MS", 0.0, min=0,
 
 # --- The agents' viewer -------------------------------------------------------------------
 VIEWER_LIVE_POLL_SECONDS = env.int("VIEWER_LIVE_POLL_SECONDS", 15, min=0)
+# Per agent (a signed-in user, or a host's user embedded): requests a second and at once, past
+# which a request is answered "slow down" (agents/limits.py). A profile page is 8 requests.
+AGENT_RATE = env.float("AGENT_RATE", 10.0, min=0.01, max=1_000_000)
+AGENT_BURST = env.int("AGENT_BURST", 60, min=1)
+# Of those, the ones that skip the cache (`fresh=1`: a refresh is 8; the live poll): past these
+# they are answered from the cache, as the API does per key (API_FRESH_RATE).
+AGENT_FRESH_RATE = env.float("AGENT_FRESH_RATE", 0.2, min=0.001, max=1_000_000)
+AGENT_FRESH_BURST = env.int("AGENT_FRESH_BURST", 10, min=1)
 # Product image URLs come from tracked events: only these origins (and ours) may be loaded,
 # by the CSP's img-src and by the viewed-not-bought panel alike, so no event picks a host.
 PRODUCT_IMAGE_HOSTS = env.origins("PRODUCT_IMAGE_HOSTS", [])

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from profileviewer.agents import limits
 from profileviewer.embed import hosts, tokens
 from profileviewer.embed.tokens import EmbedAgent, EmbedTokenError
 
@@ -95,7 +96,8 @@ def embed_refused(request: HttpRequest, error: EmbedTokenError) -> HttpResponse:
 
 
 def agent_required(view: View) -> View:
-    """Let only a signed-in agent through, with times shown in their time zone."""
+    """Let only a signed-in agent through, within their rate (agents/limits.py), with times
+    shown in their time zone."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
@@ -107,7 +109,10 @@ def agent_required(view: View) -> View:
             return _login_redirect(request)
         request.agent = agent  # type: ignore[attr-defined]
         zone = agent_time_zone(request)
-        if zone is None:
+        wait = limits.admit(request, agent)
+        if wait > 0:
+            response = limits.slow_down(request, wait)
+        elif zone is None:
             response = view(request, *args, **kwargs)
         else:
             with timezone.override(zone):

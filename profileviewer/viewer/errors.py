@@ -25,7 +25,14 @@ from profileviewer.client import (
 logger = logging.getLogger("profileviewer.viewer")
 
 ErrorKind = Literal[
-    "bad_input", "not_found", "rate_limited", "unavailable", "misconfigured", "protocol", "failed"
+    "bad_input",
+    "not_found",
+    "rate_limited",
+    "slow_down",
+    "unavailable",
+    "misconfigured",
+    "protocol",
+    "failed",
 ]
 # Retry a rate-limited panel after this long when the upstream did not say.
 DEFAULT_RETRY_SECONDS = 3
@@ -119,3 +126,27 @@ def agent_error(error: IntileryError, *, where: str = "") -> AgentError:
 def input_error(message: str, *, title: str = "Check the filters") -> AgentError:
     """Our own check of the agent's input failed before any call."""
     return AgentError("bad_input", title, message, None, status=400)
+
+
+def slow_down_error(wait: float) -> AgentError:
+    """This agent asked faster than their allowance (agents/limits.py); the panel retries
+    itself once a request is allowed again."""
+    seconds = min(MAX_RETRY_SECONDS, max(1, math.ceil(wait)))
+    return AgentError(
+        "slow_down",
+        "Slow down",
+        f"Too many requests from you just now; retrying in {seconds} s.",
+        retry_in=seconds,
+        status=429,
+    )
+
+
+def live_slowed_error() -> AgentError:
+    """The live poll past the agent's allowance for fresh reads: each poll reads afresh, so
+    polling stops until the agent reloads the page."""
+    return AgentError(
+        "slow_down",
+        "Slow down",
+        "You asked for fresh data too often; reload the page in a minute to resume them.",
+        status=429,
+    )

@@ -20,10 +20,11 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling, push_url
 
+from profileviewer.agents import limits
 from profileviewer.agents.auth import agent_required, is_embedded
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
 from profileviewer.viewer import forms, presenters, services
-from profileviewer.viewer.errors import AgentError, agent_error, input_error
+from profileviewer.viewer.errors import AgentError, agent_error, input_error, live_slowed_error
 from profileviewer.viewer.forms import (
     TimelineFilters,
     filters_as_written,
@@ -53,7 +54,8 @@ SANDBOX_EXAMPLES = (
 
 
 def _fresh(request: HttpRequest) -> bool:
-    return request.GET.get("fresh") == "1"
+    # Past the agent's allowance (agents/limits.py) a refresh is answered from the cache.
+    return request.GET.get("fresh") == "1" and not limits.fresh_limited(request)
 
 
 def _ref_query(ref: ProfileRef, **extra: str) -> str:
@@ -73,6 +75,7 @@ def _render_panel(
     request: HttpRequest, panel: str, context: dict[str, Any], *, status: int = 200
 ) -> HttpResponse:
     context = {"panel": panel, "panel_title": PANELS[panel], **context}
+    context["fresh_limited"] = limits.fresh_limited(request)
     if request.htmx:  # type: ignore[attr-defined]
         # htmx swaps only 2xx answers; the error state is in the body either way.
         return render(request, f"viewer/panels.html#{panel}", context)
@@ -142,7 +145,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         ref = _ref(request)
     except ProfileRefError as error:
         return _bad_ref_page(request, raw_ref, error)
-    fresh = _fresh(request)
+    # As asked, whatever the agent's allowance: the page reads nothing itself, and each panel
+    # takes from the allowance and says when it ran out.
+    fresh = request.GET.get("fresh") == "1"
     result = parse_filters(request.GET)
     # Filters that do not parse go to the timeline as written, for it to say what is wrong.
     filters = filters_as_written(request.GET) if result.errors else result.filters.querystring()
@@ -368,6 +373,8 @@ def _live_paused(request: HttpRequest, error: AgentError) -> HttpResponse:
 
 def _timeline_live(request: HttpRequest) -> HttpResponse:
     """Events newer than `since`, inserted above the timeline; polling stops after an error."""
+    if limits.fresh_limited(request):  # each poll reads afresh: past the allowance, stop
+        return _live_paused(request, live_slowed_error())
     since_text = request.GET.get("since", "")[:40]
     try:
         ref = _ref(request)

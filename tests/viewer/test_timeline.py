@@ -387,7 +387,7 @@ def test_a_failing_next_page_shows_its_error_in_place_and_can_retry(agent, stub_
 
 def test_live_polling_starts_from_the_newest_event_shown(agent, upstream):
     html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
-    poller = re.search(r'<div class="live-poller" hx-get="([^"]+)" hx-trigger="([^"]+)"', html)
+    poller = re.search(r'<div class="live-poller"[^>]* hx-get="([^"]+)" hx-trigger="([^"]+)"', html)
     assert poller.group(2) == "every 15s, pv:poll"
     assert "since=" in poller.group(1)
 
@@ -406,7 +406,7 @@ def test_live_polling_is_off_when_the_setting_is_zero(agent, upstream):
 
 def test_a_poll_returns_only_newer_events_highlighted_above_the_rest(agent, upstream):
     html = agent.get("/profile/timeline", {"ref": JOE}, **HTMX).content.decode()
-    poll_url = re.search(r'class="live-poller" hx-get="([^"]+)"', html).group(1)
+    poll_url = re.search(r'class="live-poller"[^>]* hx-get="([^"]+)"', html).group(1)
     poll_url = poll_url.replace("&amp;", "&")
     quiet = agent.get(poll_url, **HTMX).content.decode()
     assert "live-new" not in quiet and "live-poller" in quiet
