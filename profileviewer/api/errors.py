@@ -86,7 +86,9 @@ def from_client_error(error: IntileryError) -> ApiError:
             upstream_request_id=rid,
         )
     if isinstance(error, UnavailableError):
-        if error.http_status is None:
+        # Below 500: an answer cut off mid-body (dripped past the budget, stalled, broken
+        # off), which never arrived; its 2xx status says nothing about the failure.
+        if error.http_status is None or error.http_status < 500:
             return ApiError(
                 504,
                 "upstream_timeout",

@@ -33,6 +33,7 @@ from profileviewer.client.errors import (
     NotFoundError,
     ProtocolError,
     RateLimitError,
+    UnavailableError,
     ValidationError,
 )
 from profileviewer.client.metrics import counters
@@ -423,6 +424,7 @@ class ProfilesClient:
     def _fetch(self, url: str, params: dict[str, str] | None, deadline: float) -> Answer:
         """GET with the rate limit and the retry policy."""
         attempt = 0
+        answered: IntileryError | None = None  # the upstream's last error answer
         while True:
             self._take_token(deadline)
             counters.incr("calls")
@@ -440,11 +442,17 @@ class ProfilesClient:
             except IntileryError as error:
                 if error.http_status == 429:
                     counters.incr("rate_limited")
-                if not self._retry.is_retryable(error) or attempt + 1 >= self._retry.max_attempts:
-                    raise
-                delay = self._retry.delay(attempt, error)
+                retry = self._retry.is_retryable(error) and attempt + 1 < self._retry.max_attempts
+                delay = self._retry.delay(attempt, error) if retry else None
                 if delay is None or time.monotonic() + delay >= deadline:
+                    # A last attempt with no answer at all (most often one the budget cut
+                    # short) says less than the upstream's last answer and its request id.
+                    no_answer = isinstance(error, UnavailableError) and error.http_status is None
+                    if no_answer and answered is not None:
+                        raise answered from None
                     raise
+                if error.http_status is not None:
+                    answered = error
                 logger.warning(
                     "Retrying GET %s in %.2fs after %s (attempt %d) req=%s",
                     url.removeprefix(self.config.base_url).split("?", 1)[0],
