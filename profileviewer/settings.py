@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "profileviewer.agents",
     "profileviewer.viewer",
     "profileviewer.api",
+    "profileviewer.audit",
 ]
 
 MIDDLEWARE = [
@@ -260,6 +261,13 @@ EXPORT_RATE_SHARE = env.float("EXPORT_RATE_SHARE", 0.5, min=0.05, max=1)
 # Profiles fetched side by side (and as many extra event pages of large profiles): enough to
 # keep the upstream busy through its latency; the rate limiter, not this, caps the rate.
 EXPORT_CONCURRENCY = env.int("EXPORT_CONCURRENCY", 8, min=1, max=64)
+
+# --- The audit trail (profileviewer/audit) ------------------------------------------------
+# Access records older than this are deleted by `manage.py purge_audit`.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", 365, min=1)
+# Records are written by a background thread, off the request's path (off in the tests, which
+# flush them into their own database).
+AUDIT_BACKGROUND_WRITES = True
 
 # --- Auth, security, i18n -----------------------------------------------------------------
 LOGIN_URL = "login"

@@ -43,3 +43,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     }
 # The host simulators' development keys, made once per machine outside the project.
 EMBED_DEV_KEYS_FILE = Path(tempfile.gettempdir()) / "pv-test-embed-keys.json"
+# Access records wait in the queue until a test flushes them (profileviewer/audit/writer.py): a
+# background thread would write them outside the test's transaction.
+AUDIT_BACKGROUND_WRITES = False

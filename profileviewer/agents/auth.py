@@ -22,6 +22,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from profileviewer.agents import limits
+from profileviewer.audit import trail
 from profileviewer.embed import hosts, tokens
 from profileviewer.embed.tokens import EmbedAgent, EmbedTokenError
 
@@ -117,6 +118,7 @@ def agent_required(view: View) -> View:
         else:
             with timezone.override(zone):
                 response = view(request, *args, **kwargs)
+        trail.record_view(request, response)
         if isinstance(agent, EmbedAgent):
             # Customer data for one bearer: never kept, never served to another.
             patch_cache_control(response, private=True, no_store=True)

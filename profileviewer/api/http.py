@@ -19,6 +19,7 @@ from profileviewer.api import ratelimit
 from profileviewer.api.errors import ApiError, from_client_error
 from profileviewer.api.keys import authenticate, parse_bearer
 from profileviewer.api.models import ServiceKey
+from profileviewer.audit import trail
 from profileviewer.client import IntileryError
 
 logger = logging.getLogger("profileviewer.api")
@@ -111,6 +112,7 @@ def api_endpoint(*, authenticated: bool = True) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
             request_id = str(uuid.uuid4())
             origins: set[str] = set()
+            key: ServiceKey | None = None
             try:
                 if request.method == "OPTIONS":
                     response = _preflight(request)
@@ -142,6 +144,9 @@ def api_endpoint(*, authenticated: bool = True) -> Callable[[View], View]:
             if getattr(request, "fresh_limited", False):
                 response["Cache-Status"] = FRESH_LIMITED_STATUS
             _allow_origin(response, request.headers.get("Origin"), origins)
+            ref_text = getattr(request, "customer_ref", None)
+            if key is not None and ref_text is not None:
+                trail.record_api_call(request, response, key, ref_text, request_id)
             return response
 
         return wrapper

@@ -57,6 +57,7 @@ def _parse_limit(request: HttpRequest) -> int:
 @api_endpoint()
 def profile_resource(request: HttpRequest, rest: str) -> HttpResponse:
     ref_text, resource = _profile_path(request, rest)
+    request.customer_ref = ref_text  # type: ignore[attr-defined]  # for the audit trail
     ref = ProfileRef.parse(ref_text)
     client = get_client()
     fresh = wants_fresh(request)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from profileviewer.agents.auth import agent_required, embed_host_required
+from profileviewer.audit import trail
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
 from profileviewer.embed import choices, hosts, pipedrive, summary_text, tokens
 from profileviewer.embed.hosts import HostTokenError, HostUser
@@ -216,7 +217,8 @@ def sidebar(request: HttpRequest, host: str) -> HttpResponse:
         context["error"] = agent_error(error)
         return render(request, "embed/sidebar.html#no-match", context)
     except IntileryError as error:
-        context["error"] = agent_error(error, where="the look-up")
+        context["error"] = shown = agent_error(error, where="the look-up")
+        trail.note_error(request, shown.kind, shown.request_id)
         return render(request, "embed/sidebar.html#no-match", context)
     if not matches:
         return render(request, "embed/sidebar.html#no-match", context)

@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from profileviewer.audit import trail
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, RateLimitError, Traits
 from profileviewer.export.records import Format, header, profile_events, render
 
@@ -262,7 +263,7 @@ def run_export(
 
     # Profiles are fetched up to AHEAD ahead of the one being written, across listing pages,
     # so a slow profile does not leave the other workers idle; they are written in order.
-    pending: deque[tuple[str | None, int, Future[tuple[bytes, int]]]] = deque()
+    pending: deque[tuple[str | None, int, Traits, Future[tuple[bytes, int]]]] = deque()
     source = listing()
 
     def fill() -> None:
@@ -271,19 +272,21 @@ def run_export(
             if item is None:
                 return
             scroll_id, index, traits = item
-            pending.append((scroll_id, index, pool.submit(record, traits)))
+            pending.append((scroll_id, index, traits, pool.submit(record, traits)))
 
     try:
         checkpoint()  # from here on a consistent checkpoint always exists
         fill()
         while pending:
-            scroll_id, index, future = pending.popleft()
+            scroll_id, index, traits, future = pending.popleft()
             data, event_count = future.result()
             if scroll_id != state.scroll_id:
                 # The first profile of a new listing page: the previous page is complete.
                 state.scroll_id, state.skip = scroll_id, 0
                 checkpoint()
             stream.write(data)
+            # Recorded as it is written, so a stopped export records only what it wrote.
+            trail.record_export(ProfileRef("id", traits.id))
             state.skip = index + 1
             state.count += 1
             state.events += event_count

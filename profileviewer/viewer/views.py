@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from profileviewer.agents import limits
 from profileviewer.agents.auth import agent_required, is_embedded
+from profileviewer.audit import trail
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
 from profileviewer.viewer import forms, presenters, services
 from profileviewer.viewer.errors import AgentError, agent_error, input_error, live_slowed_error
@@ -84,6 +85,7 @@ def _render_panel(
 
 
 def _panel_error(request: HttpRequest, panel: str, error: AgentError) -> HttpResponse:
+    trail.note_error(request, error.kind, error.request_id)
     context = {"error": error, "retry_url": request.get_full_path()}
     context |= {"panel": panel, "panel_title": PANELS[panel]}
     if request.htmx:  # type: ignore[attr-defined]
@@ -208,7 +210,8 @@ def profile_header(request: HttpRequest) -> HttpResponse:
         response["HX-Reswap"] = "outerHTML"
         return response
     except IntileryError as error:
-        context["header_error"] = agent_error(error, where="the profile header")
+        context["header_error"] = failure = agent_error(error, where="the profile header")
+        trail.note_error(request, failure.kind, failure.request_id)
         return render(request, "viewer/profile.html#header-answer", context)
     if len(headers) > 1:
         return HttpResponseClientRedirect(_matches_url(ref))
