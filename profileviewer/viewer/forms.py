@@ -300,12 +300,20 @@ def profile_ref(query: QueryDict) -> ProfileRef:
     return ProfileRef.parse(ref_text(query))
 
 
+# The marker is shown in the agent's zone, up to a day from UTC: a moment within a day of the
+# calendar's ends cannot be (OverflowError), and no ticket was opened there.
+_TICKET_RANGE = (datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC))
+
+
 def ticket_time(query: QueryDict) -> datetime | None:
     """A helpdesk ticket's creation time (`ticket_at`, ISO 8601 with a zone), to mark on the
     timeline; None when absent or unreadable (the timeline is still worth showing)."""
     text = query.get("ticket_at", "")[:_MAX_DATE_TEXT].replace("Z", "+00:00")
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.tzinfo is None:
+            return None
+        utc = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo is not None else None
+    return moment if _TICKET_RANGE[0] <= utc <= _TICKET_RANGE[1] else None
