@@ -447,7 +447,10 @@ class ProfilesClient:
                 if delay is None or time.monotonic() + delay >= deadline:
                     # A last attempt with no answer at all (most often one the budget cut
                     # short) says less than the upstream's last answer and its request id.
-                    no_answer = isinstance(error, UnavailableError) and error.http_status is None
+                    # (An answer cut off mid-body keeps the 2xx status it started with.)
+                    no_answer = isinstance(error, UnavailableError) and (
+                        error.http_status is None or error.http_status < 500
+                    )
                     if no_answer and answered is not None:
                         raise answered from None
                     raise
