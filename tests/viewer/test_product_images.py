@@ -114,7 +114,12 @@ def test_the_csp_adds_exactly_the_configured_image_hosts() -> None:
         "setup_test_environment()\n"
         "print(Client().get('/accounts/login/')['Content-Security-Policy'])"
     )
-    hosts = {"SANDBOX": "true", "PRODUCT_IMAGE_HOSTS": f"{CDN}/, https://img.shop.example:8443"}
+    # DEBUG: plain static storage, so the page renders without collectstatic's manifest.
+    hosts = {
+        "SANDBOX": "true",
+        "DEBUG": "true",
+        "PRODUCT_IMAGE_HOSTS": f"{CDN}/, https://img.shop.example:8443",
+    }
     result = run_django(hosts, code)
     assert result.returncode == 0, result.stderr
     sources = img_src(result.stdout)
