@@ -120,7 +120,7 @@ class Matrix:
 
 
 MATRIX = Matrix()
-OUTCOME_MARKS = {"passed": "", "failed": " FAIL", "xfail": " xfail", "xpass": " XPASS"}
+OUTCOME_MARKS = {"passed": "", "failed": " FAIL"}
 
 
 def record_cell(nodeid: str, row: str, column: str) -> Cell:
@@ -146,10 +146,7 @@ def cell(request: pytest.FixtureRequest) -> Cell:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     if item.nodeid in MATRIX.nodeids and (report.when == "call" or report.failed):
-        if hasattr(report, "wasxfail"):
-            outcome = "xpass" if report.passed else "xfail"
-        else:
-            outcome = report.outcome
+        outcome = report.outcome
         # The first phase that did not pass decides (a failing teardown after a passing call).
         if MATRIX.outcomes.get(item.nodeid, "passed") == "passed":
             MATRIX.outcomes[item.nodeid] = outcome

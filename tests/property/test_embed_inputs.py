@@ -70,7 +70,7 @@ def zendesk_token(sub: object, **changes: object) -> str:
 
 
 zendesk_tokens = mostly(
-    # Signed by "Zendesk" for any user id, a marker or 10 KB of one included.
+    # Signed by "Zendesk" for any user id, markers and very long ones included.
     (ids | st.integers()).map(zendesk_token),
     st.one_of(
         st.just(None).map(lambda _: tampered(zendesk_token("1001"), sub="1")),

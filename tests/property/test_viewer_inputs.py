@@ -171,7 +171,7 @@ def test_a_signed_out_request_is_sent_to_sign_in_whatever_it_carries(
     if current_url is not None:
         headers["HTTP_HX_CURRENT_URL"] = current_url
     response = _get(Client(), path, query, headers)
-    # 400: Django refuses a redirect past 16 KB, as a `next` carrying a long query becomes.
+    # 400: Django refuses to redirect to a URL as long as a `next` carrying a long query.
     assert response.status_code in (200, 302, 400), response.status_code
 
 
