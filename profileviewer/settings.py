@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "profileviewer.viewer",
     "profileviewer.api",
     "profileviewer.audit",
+    "profileviewer.masking",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +262,14 @@ EXPORT_RATE_SHARE = env.float("EXPORT_RATE_SHARE", 0.5, min=0.05, max=1)
 # Profiles fetched side by side (and as many extra event pages of large profiles): enough to
 # keep the upstream busy through its latency; the rate limiter, not this, caps the rate.
 EXPORT_CONCURRENCY = env.int("EXPORT_CONCURRENCY", 8, min=1, max=64)
+
+# --- Roles and masking (profileviewer/masking) --------------------------------------------
+# Custom traits removed from every answer for a role without the "See the custom traits
+# MASKING_RESTRICTED_TRAITS names" permission (sales, and anyone with no role).
+MASKING_RESTRICTED_TRAITS = env.list("MASKING_RESTRICTED_TRAITS", ["dateOfBirth"])
+# Host users have no Django user: the group whose permissions each host's agents take.
+ZENDESK_ROLE = env.str("ZENDESK_ROLE", "support")
+PIPEDRIVE_ROLE = env.str("PIPEDRIVE_ROLE", "sales")
 
 # --- The audit trail (profileviewer/audit) ------------------------------------------------
 # Access records older than this are deleted by `manage.py purge_audit`.

@@ -8,6 +8,7 @@ our embed token in `Authorization: Bearer` (profileviewer/embed). Views only eve
 
 from __future__ import annotations
 
+import contextlib
 import zoneinfo
 from collections.abc import Callable
 from functools import wraps
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from profileviewer import masking
 from profileviewer.agents import limits
 from profileviewer.audit import trail
 from profileviewer.embed import hosts, tokens
@@ -98,7 +100,7 @@ def embed_refused(request: HttpRequest, error: EmbedTokenError) -> HttpResponse:
 
 def agent_required(view: View) -> View:
     """Let only a signed-in agent through, within their rate (agents/limits.py), with times
-    shown in their time zone."""
+    shown in their time zone and customer data masked for their role (profileviewer/masking)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
@@ -113,10 +115,10 @@ def agent_required(view: View) -> View:
         wait = limits.admit(request, agent)
         if wait > 0:
             response = limits.slow_down(request, wait)
-        elif zone is None:
-            response = view(request, *args, **kwargs)
         else:
-            with timezone.override(zone):
+            zoned = timezone.override(zone) if zone else contextlib.nullcontext()
+            # What the agent's role may see, masked in every read the view makes.
+            with masking.override(masking.for_agent(agent)), zoned:
                 response = view(request, *args, **kwargs)
         trail.record_view(request, response)
         if isinstance(agent, EmbedAgent):

@@ -15,7 +15,15 @@ from profileviewer.api.models import ServiceKey
 
 @admin.register(ServiceKey)
 class ServiceKeyAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at", "rate_limit")
+    list_display = (
+        "name",
+        "prefix",
+        "role",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "rate_limit",
+    )
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix")
     readonly_fields = ("prefix", "created_at", "last_used_at")
@@ -25,6 +33,7 @@ class ServiceKeyAdmin(admin.ModelAdmin):
         "rate_limit",
         "rate_burst",
         "allowed_origins",
+        "role",
         "created_at",
         "last_used_at",
         "revoked_at",
@@ -37,7 +46,7 @@ class ServiceKeyAdmin(admin.ModelAdmin):
             return
         fields = {
             name: getattr(obj, name)
-            for name in ("rate_limit", "rate_burst", "allowed_origins", "revoked_at")
+            for name in ("rate_limit", "rate_burst", "allowed_origins", "role", "revoked_at")
         }
         key, token = create_service_key(obj.name, **fields)
         obj.pk, obj.prefix, obj.key_hash, obj.created_at = (

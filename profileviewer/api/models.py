@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -44,6 +45,17 @@ class ServiceKey(models.Model):
         help_text=(
             "Browser origins (one per line, e.g. https://shop.example.com) that may call the "
             "API with this key. Empty: no CORS headers at all."
+        ),
+    )
+    role = models.ForeignKey(
+        Group,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=(
+            "The role whose masking the key's answers get (README, 'Roles and masking'). "
+            "None: everything masked."
         ),
     )
 

@@ -13,6 +13,7 @@ from profileviewer.api.http import api_endpoint, wants_fresh
 from profileviewer.api.openapi import MAX_LIMIT, openapi_document
 from profileviewer.client import ProfileRef, get_client
 from profileviewer.insights import profile_summary, recently_viewed_not_purchased
+from profileviewer.masking import MaskedClient, for_group
 
 PROFILES_PREFIX = "/api/v1/profiles/"
 SUB_RESOURCES = ("/recommendations/viewed-not-purchased", "/summary")
@@ -59,7 +60,9 @@ def profile_resource(request: HttpRequest, rest: str) -> HttpResponse:
     ref_text, resource = _profile_path(request, rest)
     request.customer_ref = ref_text  # type: ignore[attr-defined]  # for the audit trail
     ref = ProfileRef.parse(ref_text)
-    client = get_client()
+    # Every answer masked for the key's role (README, "Roles and masking").
+    key = request.service_key  # type: ignore[attr-defined]
+    client = MaskedClient(get_client(), for_group(key.role_id))
     fresh = wants_fresh(request)
     if resource == "/summary":
         now = timezone.now()

@@ -76,6 +76,8 @@ class ExportOptions:
     format: Format = "jsonl"
     with_events: bool = False
     since: datetime | None = None
+    # The group whose masking the file gets (export/roles.py); None: everything masked.
+    role: str | None = None
 
     def fingerprint(self) -> dict[str, Any]:
         """What a resumed export must share with the one it continues."""
@@ -83,6 +85,7 @@ class ExportOptions:
             "format": self.format,
             "with_events": self.with_events,
             "since": self.since.isoformat() if self.since else None,
+            "role": self.role,
         }
 
     @property
@@ -218,6 +221,9 @@ def run_export(
     stop: threading.Event | None = None,
 ) -> ExportResult:
     """Export every profile; raise an ``ExportError`` subclass if it cannot finish.
+
+    What ``client`` reads is written as it is: the command gives it a client masked for its
+    ``--role`` (export/roles.py).
 
     ``stop`` is set by a signal handler (Ctrl-C, SIGTERM): the export then stops between two
     profiles, where the checkpoint is exact.

@@ -31,6 +31,7 @@ from profileviewer.insights.paging import PAGE_SIZE, iter_pages
 if TYPE_CHECKING:
     from profileviewer.client import Event, EventPage, ProfileRef
     from profileviewer.client.client import ProfilesClient
+    from profileviewer.masking import MaskedClient
 
 # The API's timestamps have millisecond precision and `start` is exclusive (PAPI-13); one
 # millisecond earlier makes an order in the same millisecond as the view count as "at or after".
@@ -94,7 +95,7 @@ def _ordered_product_ids(event: Event) -> set[str]:
 class _Purchases:
     """The latest purchase time per product, fetched lazily back to the oldest view needed."""
 
-    def __init__(self, client: ProfilesClient, ref: ProfileRef, fresh: bool) -> None:
+    def __init__(self, client: ProfilesClient | MaskedClient, ref: ProfileRef, fresh: bool) -> None:
         self.client = client
         self.ref = ref
         self.fresh = fresh
@@ -146,7 +147,7 @@ class _Purchases:
 
 
 def recently_viewed_not_purchased(
-    client: ProfilesClient, ref: ProfileRef, *, limit: int = 5, fresh: bool = False
+    client: ProfilesClient | MaskedClient, ref: ProfileRef, *, limit: int = 5, fresh: bool = False
 ) -> list[ViewedProduct]:
     """The last ``limit`` distinct products viewed and not bought since, newest view first."""
     if limit < 1:

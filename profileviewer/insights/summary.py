@@ -43,6 +43,7 @@ from profileviewer.insights.paging import all_events
 if TYPE_CHECKING:
     from profileviewer.client import Event, Meta, ProfileRef
     from profileviewer.client.client import ProfilesClient
+    from profileviewer.masking import MaskedClient
 
 WINDOW = timedelta(days=90)
 CHANNEL_ORDER = ("email", "sms", "whatsapp", "facebook", "push")
@@ -168,7 +169,7 @@ def churn_assessment(
 
 
 def profile_summary(
-    client: ProfilesClient,
+    client: ProfilesClient | MaskedClient,
     ref: ProfileRef,
     *,
     now: datetime | None = None,

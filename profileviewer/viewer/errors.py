@@ -27,6 +27,7 @@ logger = logging.getLogger("profileviewer.viewer")
 ErrorKind = Literal[
     "bad_input",
     "not_found",
+    "not_allowed",
     "rate_limited",
     "slow_down",
     "unavailable",
@@ -149,4 +150,14 @@ def live_slowed_error() -> AgentError:
         "Slow down",
         "You asked for fresh data too often; reload the page in a minute to resume them.",
         status=429,
+    )
+
+
+def not_allowed_error(what: str) -> AgentError:
+    """The agent's role does not include this (profileviewer/masking): no retry will help."""
+    return AgentError(
+        "not_allowed",
+        "Not shown to your role",
+        f"Your role does not include {what}; an administrator can grant it.",
+        status=403,
     )

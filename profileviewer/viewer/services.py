@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from profileviewer import parallel
+from profileviewer import masking, parallel
 from profileviewer.client import (
     ChannelPreference,
     Event,
@@ -25,7 +25,6 @@ from profileviewer.client import (
     NotFoundError,
     ProfileRef,
     ProfileRefError,
-    ProfilesClient,
     ProtocolError,
     Traits,
     get_client,
@@ -36,6 +35,7 @@ from profileviewer.insights import (
     profile_summary,
     recently_viewed_not_purchased,
 )
+from profileviewer.masking import MaskedClient
 from profileviewer.viewer import chart, presenters
 from profileviewer.viewer.forms import PAGE_SIZE, TimelineFilters
 
@@ -49,8 +49,10 @@ CHART_PARALLEL_PAGES = 3
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
-def client() -> ProfilesClient:
-    return get_client()
+def client() -> MaskedClient:
+    """The client, every answer masked for the agent's role (masking.override, set by
+    agent_required): no panel can show what the role may not see."""
+    return MaskedClient(get_client(), masking.current())
 
 
 # --- Look-up ------------------------------------------------------------------------------
@@ -141,6 +143,16 @@ def require_customer(ref: ProfileRef) -> None:
         raise ProfileRefError(SEVERAL)
 
 
+_DIALABLE = frozenset("+0123456789 ()-")
+
+
+def tel_href(phone: str) -> str:
+    """A link that dials the number; none for a masked one, which cannot be dialled."""
+    if not phone or not set(phone) <= _DIALABLE:
+        return ""
+    return f"tel:{phone.replace(' ', '')}"
+
+
 def headers_for(ref: ProfileRef, profiles: list[Traits]) -> list[ProfileHeader]:
     headers = []
     for traits in profiles:
@@ -148,7 +160,7 @@ def headers_for(ref: ProfileRef, profiles: list[Traits]) -> list[ProfileHeader]:
             Identity("External id", traits.external_id),
             Identity("Email", traits.email, f"mailto:{traits.email}"),
             Identity("Intilery id", traits.id),
-            Identity("Phone", traits.phone, f"tel:{traits.phone.replace(' ', '')}"),
+            Identity("Phone", traits.phone, tel_href(traits.phone)),
         ]
         headers.append(
             ProfileHeader(
@@ -201,7 +213,7 @@ def traits_view(traits: Traits) -> TraitsView:
     known = [
         TraitRow("name", "Name", f"{traits.first_name} {traits.last_name}".strip()),
         TraitRow("email", "Email", traits.email, f"mailto:{traits.email}"),
-        TraitRow("phone", "Phone", traits.phone, f"tel:{traits.phone.replace(' ', '')}"),
+        TraitRow("phone", "Phone", traits.phone, tel_href(traits.phone)),
         TraitRow("website", "Website", traits.website, _website_href(traits.website)),
         TraitRow("organisation", "Organisation", traits.organisation),
         TraitRow("industry", "Industry", traits.industry),

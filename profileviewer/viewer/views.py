@@ -20,12 +20,19 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling, push_url
 
+from profileviewer import masking
 from profileviewer.agents import limits
 from profileviewer.agents.auth import agent_required, is_embedded
 from profileviewer.audit import trail
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
 from profileviewer.viewer import forms, presenters, services
-from profileviewer.viewer.errors import AgentError, agent_error, input_error, live_slowed_error
+from profileviewer.viewer.errors import (
+    AgentError,
+    agent_error,
+    input_error,
+    live_slowed_error,
+    not_allowed_error,
+)
 from profileviewer.viewer.forms import (
     TimelineFilters,
     filters_as_written,
@@ -271,7 +278,9 @@ def summary_panel(request: HttpRequest) -> HttpResponse:
 
 def _event_url(ref: ProfileRef, filters: TimelineFilters, **overrides: object) -> str:
     """Where a row's raw JSON is loaded from when expanded: the page the row was read from,
-    to which the row appends its event id."""
+    to which the row appends its event id. None ("") for a role that may not see it."""
+    if not masking.current().raw_events:
+        return ""
     query = _ref_query(ref) + "&" + filters.querystring(**overrides)
     return f"{reverse('viewer:event')}?{query.rstrip('&')}&event_id="
 
@@ -344,7 +353,9 @@ def event_json(request: HttpRequest) -> HttpResponse:
     try:
         ref = _ref(request)
         result = parse_filters(request.GET)
-        if result.errors:
+        if not masking.current().raw_events:
+            error = not_allowed_error("raw event JSON")
+        elif result.errors:
             error = input_error(result.errors[0])
         else:
             raw = services.timeline_event(ref, result.filters, event_id)

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from profileviewer.api.management.commands.export_profiles import export_client
 from profileviewer.sandbox.store import NewEvent, add_events, create_profile
 from tests.insights.fakes import NOW
+from tests.masking.roles import make_roles
 
 
 @pytest.fixture
@@ -44,12 +45,14 @@ def test_a_csv_export_has_a_header_and_a_row_per_profile(customers, tmp_path):
 
 
 def test_since_keeps_only_later_events(customers, tmp_path):
+    make_roles()
     target = str(tmp_path / "p.jsonl")
-    out, _ = run("--out", target, "--with-events", "--since", "2025-06-01")
+    events = ("--out", target, "--role", "support", "--with-events")
+    out, _ = run(*events, "--since", "2025-06-01")
     assert "and 9 events" in out
-    out, _ = run("--out", target, "--with-events", "--since", (NOW - timedelta(days=3)).isoformat())
+    out, _ = run(*events, "--since", (NOW - timedelta(days=3)).isoformat())
     assert "and 3 events" in out
-    out, _ = run("--out", target, "--with-events", "--since", "2999-01-01")
+    out, _ = run(*events, "--since", "2999-01-01")
     assert "and 0 events" in out
 
 

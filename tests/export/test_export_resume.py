@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 
 from profileviewer.client import UnavailableError
 from profileviewer.export import ExportOptions, UpstreamFailure, run_export
 from profileviewer.sandbox.demo import seed
 from profileviewer.sandbox.models import Event, Profile
+from tests.masking.roles import EVERYTHING, make_role
 
 # The demo data set at a size the suite can afford: 120 profiles are two listing pages, so the
 # cut falls inside the second. (Events past the 10,000-event window: test_records.py.)
@@ -43,6 +45,13 @@ class FailsAfter:
         return self.client.events(ref, query, **kwargs)
 
 
+def database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
 def export_command(out: Path, sandbox_url: str, *extra: str) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -54,6 +63,8 @@ def export_command(out: Path, sandbox_url: str, *extra: str) -> subprocess.Popen
         "INTILERY_RATE_BURST": "10000",
         "INTILERY_CALL_BUDGET": "20",
         "INTILERY_READ_TIMEOUT": "20",
+        # The test's own database, where the export's role is.
+        "DATABASE_URL": database_url(),
     }
     return subprocess.Popen(
         [
@@ -63,6 +74,8 @@ def export_command(out: Path, sandbox_url: str, *extra: str) -> subprocess.Popen
             "--out",
             str(out),
             "--with-events",
+            "--role",
+            EVERYTHING,
             *extra,
         ],
         cwd=settings.BASE_DIR,
@@ -77,6 +90,7 @@ def test_an_interrupted_and_resumed_export_equals_an_uninterrupted_one(
     client, sandbox_url, tmp_path
 ):
     seed(**DEMO)
+    make_role(EVERYTHING, "view_full_phone", "view_restricted_traits", "view_raw_events")
     profiles, events = Profile.objects.count(), Event.objects.count()
 
     # 1. Uninterrupted.

@@ -29,6 +29,7 @@ from profileviewer.client.client import reset_client_state
 from profileviewer.client.types import read_event_page
 from profileviewer.sandbox.models import Profile
 from profileviewer.sandbox.store import NewEvent, add_events, create_profile
+from tests.masking.roles import give_role
 
 JOE = "userId:qrc-117322"
 SOMEONE = Meta.from_json({"id": "9d1c0c53-0000-4000-8000-000000000001", "firstName": "Someone"})
@@ -123,7 +124,9 @@ def seed_customers(now: datetime) -> dict[str, Profile]:
 
 @pytest.fixture
 def alice(db: None) -> User:
-    return User.objects.create_user("alice", password="alice-password-1", first_name="Alice")
+    """In both roles, so nothing is masked for her (tests/masking has one role each)."""
+    user = User.objects.create_user("alice", password="alice-password-1", first_name="Alice")
+    return give_role(give_role(user, "support"), "sales")
 
 
 @pytest.fixture

@@ -108,6 +108,8 @@ def heroes(rng: random.Random, large_profiles: int) -> list[Person]:
                 "country": "GB",
                 "signupSource": "in_store",
                 "preferences": {"sizes": ["L"], "favouriteCategories": ["Jackets", "Footwear"]},
+                # Restricted by default (MASKING_RESTRICTED_TRAITS): hidden from sales.
+                "dateOfBirth": "1984-03-14",
             },
             audiences=["audience_board", "newsletter"],
             open_rate=0.55,

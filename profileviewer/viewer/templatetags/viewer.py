@@ -149,11 +149,14 @@ def _summary(row: EventRow | RunRow) -> str:
 
 def _event_html(row: EventRow, event_url: str, zone: tzinfo) -> str:
     # static/js/app.js loads the raw event from the link when the row is first opened.
-    href = event_url + escape(quote(row.event_id, safe=""))
+    if event_url:
+        href = event_url + escape(quote(row.event_id, safe=""))
+        raw = f'<a class="raw" href="{href}">Show the raw event</a>'
+    else:  # the agent's role may not see raw events (profileviewer/masking)
+        raw = '<p class="muted small">Raw events are not shown to your role.</p>'
     return (
         f'<li class="event"><details><summary>{_label(row)}</span>{_summary(row)}'
-        f"{_time(row.time, zone, 'ev-time')}</summary>"
-        f'<a class="raw" href="{href}">Show the raw event</a></details></li>'
+        f"{_time(row.time, zone, 'ev-time')}</summary>{raw}</details></li>"
     )
 
 

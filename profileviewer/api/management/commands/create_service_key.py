@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from profileviewer.api.keys import create_service_key
@@ -23,6 +24,9 @@ class Command(BaseCommand):
             default=[],
             help="a browser origin allowed by CORS (repeatable); none by default",
         )
+        parser.add_argument(
+            "--role", help="the group whose masking its answers get; none: everything masked"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["name"].strip()
@@ -33,8 +37,14 @@ class Command(BaseCommand):
             raise CommandError(f"--rate-limit must be a number above 0 (got {rate:g}).")
         if burst < 1:
             raise CommandError(f"--burst must be at least 1 (got {burst}).")
+        role = None
+        if options["role"]:
+            role = Group.objects.filter(name=options["role"]).first()
+            if role is None:
+                raise CommandError(f"--role: there is no group named {options['role']!r}.")
         key, token = create_service_key(
             name,
+            role=role,
             rate_limit=options["rate_limit"],
             rate_burst=options["burst"],
             allowed_origins="\n".join(options["origin"]),

@@ -21,6 +21,7 @@ from profileviewer.client.client import ProfilesClient
 from profileviewer.client.config import ClientConfig
 from profileviewer.export import ExportError, ExportOptions, run_export
 from profileviewer.export.progress import ProgressBar
+from profileviewer.export.roles import masked_client
 
 
 def parse_since(text: str) -> datetime:
@@ -76,6 +77,9 @@ class Command(BaseCommand):
             "--resume", action="store_true", help="continue an interrupted export of FILE"
         )
         parser.add_argument("--total", type=int, help="expected profile count, for the ETA")
+        parser.add_argument(
+            "--role", help="the group whose masking applies; without it, everything is masked"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         since = parse_since(options["since"]) if options["since"] else None
@@ -86,6 +90,7 @@ class Command(BaseCommand):
             format=options["format"],
             with_events=options["with_events"],
             since=since,
+            role=options["role"],
         )
         stop = threading.Event()
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -101,7 +106,7 @@ class Command(BaseCommand):
         bar = ProgressBar(cast(TextIO, self.stderr._out), total=options["total"])
         try:
             result = run_export(
-                export_client(),
+                masked_client(export_client(), export),
                 export,
                 resume=options["resume"],
                 progress=bar,

@@ -1,0 +1,108 @@
+"""Who may see what: a `Policy` per request, resolved from the agent, the service key or the
+export's role, and in force for the duration of a view (``override``, like the time zone).
+
+Anyone without a role sees the least: the default policy, in force wherever none was set
+(a background job, a new code path), masks everything there is to mask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from profileviewer.embed.tokens import EmbedAgent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+APP = "masking"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a role sees in full; everything else is masked (masking/masks.py)."""
+
+    full_phone: bool = False
+    restricted_traits: bool = False
+    raw_events: bool = False
+
+    @property
+    def hidden_traits(self) -> frozenset[str]:
+        if self.restricted_traits:
+            return frozenset()
+        return frozenset(settings.MASKING_RESTRICTED_TRAITS)
+
+    @property
+    def masks_nothing(self) -> bool:
+        return self.full_phone and not self.hidden_traits
+
+
+RESTRICTED = Policy()
+FULL = Policy(full_phone=True, restricted_traits=True, raw_events=True)
+_current: ContextVar[Policy] = ContextVar("masking_policy", default=RESTRICTED)
+
+
+def _from_codenames(codenames: set[str]) -> Policy:
+    return Policy(
+        full_phone="view_full_phone" in codenames,
+        restricted_traits="view_restricted_traits" in codenames,
+        raw_events="view_raw_events" in codenames,
+    )
+
+
+def for_user(user: AbstractBaseUser) -> Policy:
+    """A signed-in user's: their groups' permissions and their own (a superuser has all)."""
+    if getattr(user, "is_superuser", False):
+        return FULL
+    prefix = f"{APP}."
+    perms = user.get_all_permissions()  # type: ignore[attr-defined]
+    return _from_codenames({perm.removeprefix(prefix) for perm in perms if perm.startswith(prefix)})
+
+
+def _group_permissions(**group: object) -> Policy:
+    from django.contrib.auth.models import Permission  # the app package loads before models
+
+    codenames = Permission.objects.filter(
+        content_type__app_label=APP, **{f"group__{key}": value for key, value in group.items()}
+    ).values_list("codename", flat=True)
+    return _from_codenames(set(codenames))
+
+
+def for_group(group_id: int | None) -> Policy:
+    """The policy of a group (a service key's role); the least for none."""
+    return RESTRICTED if group_id is None else _group_permissions(pk=group_id)
+
+
+def for_role(name: str | None) -> Policy:
+    """The policy of the group named `name`; the least when there is no such group."""
+    return _group_permissions(name=name) if name else RESTRICTED
+
+
+def embed_role(agent: EmbedAgent) -> str:
+    """Host users have no Django user: each host's agents take the role its setting names."""
+    return settings.ZENDESK_ROLE if agent.host == "zendesk" else settings.PIPEDRIVE_ROLE
+
+
+def for_agent(agent: AbstractBaseUser | EmbedAgent) -> Policy:
+    if isinstance(agent, EmbedAgent):
+        return for_role(embed_role(agent))
+    return for_user(agent)
+
+
+def current() -> Policy:
+    """The policy in force: the request's, or the least outside of one."""
+    return _current.get()
+
+
+@contextmanager
+def override(policy: Policy) -> Iterator[None]:
+    token = _current.set(policy)
+    try:
+        yield
+    finally:
+        _current.reset(token)

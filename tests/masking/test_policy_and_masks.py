@@ -1,0 +1,67 @@
+"""Who gets which policy, and what the masks do to values the demo data does not hold."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from profileviewer import masking
+from profileviewer.embed.tokens import EmbedAgent
+from profileviewer.masking.masks import mask_phone, scrub
+from tests.masking.roles import give_role
+
+
+def test_a_superuser_sees_everything_and_a_user_without_a_group_nothing(db):
+    assert masking.for_user(User.objects.create_superuser("root")) == masking.FULL
+    assert masking.for_user(User.objects.create_user("nobody")) == masking.RESTRICTED
+
+
+def test_a_user_in_a_role_gets_that_roles_permissions(db):
+    sales = masking.for_user(give_role(User.objects.create_user("sam"), "sales"))
+    assert (sales.full_phone, sales.restricted_traits, sales.raw_events) == (True, False, False)
+
+
+def test_host_users_take_their_hosts_role_and_a_missing_group_masks_everything(db, settings):
+    give_role(User.objects.create_user("x"), "support")  # makes the roles
+    agent = EmbedAgent("zendesk", "acct", "7", start=0, expires=0)
+    assert masking.for_agent(agent).raw_events
+    settings.ZENDESK_ROLE = "no-such-group"
+    assert masking.for_agent(agent) == masking.RESTRICTED
+
+
+def test_no_policy_in_force_means_everything_masked():
+    assert masking.current() == masking.RESTRICTED
+    with masking.override(masking.FULL):
+        assert masking.current() == masking.FULL
+    assert masking.current() == masking.RESTRICTED
+
+
+@pytest.mark.parametrize(
+    ("phone", "shown"),
+    [
+        ("+44 7700 900123", "••• 0123"),
+        ("12345", "•••"),
+        ("", ""),
+        ("ask reception", "ask reception"),
+    ],
+)
+def test_a_phone_keeps_its_last_4_digits_only_when_that_hides_the_rest(phone, shown):
+    assert mask_phone(phone) == shown
+
+
+def test_nested_phones_and_restricted_keys_are_masked_and_the_original_is_untouched(settings):
+    settings.MASKING_RESTRICTED_TRAITS = ["dateOfBirth"]
+    data = {
+        "contact": {
+            "mobileNumber": 447700900123,
+            "phones": [{"label": "work", "value": "0161 496 0000"}],
+        },
+        "traits": {"dateOfBirth": "1984-03-14", "city": "Leeds"},
+    }
+    masked = scrub(data, masking.RESTRICTED)
+    assert masked == {
+        "contact": {"mobileNumber": "••• 0123", "phones": [{"label": "work", "value": "••• 0000"}]},
+        "traits": {"city": "Leeds"},
+    }
+    assert data["traits"]["dateOfBirth"] == "1984-03-14"
+    assert scrub(data, masking.FULL) is data
