@@ -8,6 +8,7 @@ one email).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -118,3 +119,31 @@ def api(live_server, transactional_db) -> Iterator[Api]:
         yield Api(live_server.url, shop, crm, storefront, revoked)
     reset_client_state()
     ratelimit.reset()
+
+
+@pytest.fixture
+def logged() -> Iterator[list[str]]:
+    """Every log line any logger writes during the test (ours do not propagate to the root)."""
+    lines: list[str] = []
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(formatter.format(record))
+
+    handler = Collect(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in ("", "profileviewer", "django")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield lines
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
+def assert_never_shown(secrets: list[str], responses: list[requests.Response], logs: list[str]):
+    """None of `secrets` in any response's body or headers, or in any log line."""
+    for secret in secrets:
+        for response in responses:
+            assert secret not in response.text
+            assert secret not in str(response.headers)
+        assert not [line for line in logs if secret in line]
