@@ -279,7 +279,8 @@ def _audit_record(surface: Surface, answer: Answer) -> AccessRecord:
     if surface.api:
         records = AccessRecord.objects.filter(request_id=answer.headers["X-Request-Id"])
     else:
-        records = AccessRecord.objects.filter(what=surface.path.removeprefix("/profile/"))
+        panel = surface.path.removeprefix("/profile/")
+        records = AccessRecord.objects.filter(where="standalone", what=panel)
     found = list(records.filter(customer_ref=JOE))
     assert len(found) == 1, f"{surface}: {len(found)} access records, not 1"
     return found[0]
