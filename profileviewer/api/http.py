@@ -12,15 +12,18 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from profileviewer.api import ratelimit
+from profileviewer.api import access, ratelimit
+from profileviewer.api.access import CUSTOMER_TOKEN_HEADER
 from profileviewer.api.errors import ApiError, from_client_error
-from profileviewer.api.keys import authenticate, parse_bearer
+from profileviewer.api.keys import KeyRefused, parse_bearer, verify
 from profileviewer.api.models import ServiceKey
 from profileviewer.audit import trail
-from profileviewer.client import IntileryError
+from profileviewer.client import IntileryError, ProfileRef
 
 logger = logging.getLogger("profileviewer.api")
 
@@ -44,10 +47,15 @@ def _authenticate(request: HttpRequest) -> ServiceKey:
         raise ApiError(
             401, "authentication_error", "The Authorization header must be 'Bearer <key>'."
         )
-    key = authenticate(token)
-    if key is None:
-        raise ApiError(401, "authentication_error", "The service key is unknown or revoked.")
-    return key
+    try:
+        return verify(token)
+    except KeyRefused as refused:
+        if refused.key is not None and refused.key.expires_at is not None:
+            expired = refused.key.expires_at.isoformat(timespec="seconds")
+            message = f"The service key expired at {expired}; ask for a new one."
+        else:
+            message = "The service key is unknown or revoked."
+        raise ApiError(401, "authentication_error", message) from None
 
 
 def _throttle(key: ServiceKey) -> None:
@@ -79,6 +87,14 @@ def wants_fresh(request: HttpRequest) -> bool:
     return decision.allowed
 
 
+def authorize(request: HttpRequest, ref: ProfileRef, *, identifying: bool) -> None:
+    """Raise a 403 ApiError unless the request's key may read `ref` at an endpoint that is
+    `identifying` (browser keys: access.py)."""
+    key: ServiceKey = request.service_key  # type: ignore[attr-defined]
+    token = request.headers.get(CUSTOMER_TOKEN_HEADER)
+    access.authorize(key, ref, identifying=identifying, token=token)
+
+
 def _allow_origin(response: HttpResponse, origin: str | None, origins: set[str]) -> None:
     if origin and origin.rstrip("/") in origins:
         response["Access-Control-Allow-Origin"] = origin
@@ -94,12 +110,17 @@ def _preflight(request: HttpRequest) -> HttpResponse:
     origin = request.headers.get("Origin")
     if origin:
         listed = set()
-        for key in ServiceKey.objects.filter(revoked_at__isnull=True).exclude(allowed_origins=""):
+        usable = ServiceKey.objects.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()), revoked_at__isnull=True
+        )
+        for key in usable.exclude(allowed_origins=""):
             listed |= key.origins()
         if origin.rstrip("/") in listed:
             response["Access-Control-Allow-Origin"] = origin
             response["Access-Control-Allow-Methods"] = "GET"
-            response["Access-Control-Allow-Headers"] = "Authorization, Cache-Control"
+            response["Access-Control-Allow-Headers"] = (
+                f"Authorization, Cache-Control, {CUSTOMER_TOKEN_HEADER}"
+            )
             response["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
             response["Vary"] = "Origin"
     return response

@@ -63,7 +63,11 @@ ERRORS = {
     "400": _error("`validation_error`: a malformed reference or parameter."),
     "401": _error(
         "`authentication_error`: the Authorization header is missing or malformed, or the key "
-        "is unknown or revoked."
+        "is unknown, revoked or expired."
+    ),
+    "403": _error(
+        "`permission_error`: a browser key asked for a full profile, or a customer-token key "
+        "sent no valid `X-Customer-Token` for this customer."
     ),
     "404": _error("`not_found`: no profile matches the reference.", upstream=True),
     "429": _error(
@@ -107,6 +111,18 @@ CACHE_CONTROL = {
 }
 
 
+CUSTOMER_TOKEN = {
+    "name": "X-Customer-Token",
+    "in": "header",
+    "required": False,
+    "description": (
+        "For a customer-token browser key only: an HS256 JWT signed with the key's signing "
+        "secret, `sub` the customer reference and `exp` within an hour, minted by your back end."
+    ),
+    "schema": {"type": "string"},
+}
+
+
 def _ok(description: str, schema_name: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -125,7 +141,7 @@ def _operation(
             "operationId": operation_id,
             "summary": summary,
             "description": description,
-            "parameters": [REF_PARAMETER, CACHE_CONTROL, *(extra_params or [])],
+            "parameters": [REF_PARAMETER, CACHE_CONTROL, CUSTOMER_TOKEN, *(extra_params or [])],
             "responses": {"200": ok, **ERRORS},
         }
     }
@@ -266,7 +282,9 @@ def openapi_document() -> dict[str, Any]:
                 "Intilery key stays on this server. Authenticate with a service key created by "
                 "staff in the admin or with `manage.py create_service_key NAME`: "
                 "`Authorization: Bearer <key>`. Each key has its own rate limit (429 with "
-                "Retry-After over it) and, optionally, browser origins allowed by CORS. "
+                "Retry-After over it) and, optionally, an expiry and browser origins allowed by "
+                "CORS; a key with origins reads only the summary and recommendations, or only "
+                "the customer an `X-Customer-Token` names. "
                 'Errors use the Profiles API\'s body: `{"error": {"code", "message"}}`.'
             ),
         },

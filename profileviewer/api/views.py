@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from profileviewer.api import serializers
 from profileviewer.api.errors import ApiError, validation_error
-from profileviewer.api.http import api_endpoint, wants_fresh
+from profileviewer.api.http import api_endpoint, authorize, wants_fresh
 from profileviewer.api.openapi import MAX_LIMIT, openapi_document
 from profileviewer.client import ProfileRef, get_client
 from profileviewer.insights import profile_summary, recently_viewed_not_purchased
@@ -60,6 +60,8 @@ def profile_resource(request: HttpRequest, rest: str) -> HttpResponse:
     ref_text, resource = _profile_path(request, rest)
     request.customer_ref = ref_text  # type: ignore[attr-defined]  # for the audit trail
     ref = ProfileRef.parse(ref_text)
+    # The full profile names the person; the summary and recommendations do not.
+    authorize(request, ref, identifying=resource == "")
     # Every answer masked for the key's role (README, "Roles and masking").
     key = request.service_key  # type: ignore[attr-defined]
     client = MaskedClient(get_client(), for_group(key.role_id))

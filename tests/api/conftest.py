@@ -1,12 +1,14 @@
 """Personas and data for the API tests: a running app (live server) whose upstream is the sandbox.
 
-Personas: the web shop's key (active, generous limit), a CORS-enabled storefront key, a revoked
-key. Customers: Joe (views and orders), Priya (``acct/00042``, a ``/`` in her id), and Sam
-(two profiles sharing one email).
+Personas: the web shop's key and the CRM's key (server keys, generous limits), the storefront's
+browser key (CORS origins, summary and recommendations only), a revoked key. Customers: Joe
+(views and orders), Priya (``acct/00042``, a ``/`` in her id), and Sam (two profiles sharing
+one email).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ from django.utils import timezone
 
 from profileviewer.api import ratelimit
 from profileviewer.api.keys import create_service_key
+from profileviewer.api.models import Access
 from profileviewer.client.client import reset_client_state
 from profileviewer.sandbox.store import NewEvent, add_events, create_profile
 
@@ -86,6 +89,7 @@ def seed_customers(now: datetime) -> None:
 class Api:
     url: str
     shop_token: str
+    crm_token: str
     storefront_token: str
     revoked_token: str
 
@@ -102,11 +106,44 @@ def api(live_server, transactional_db) -> Iterator[Api]:
     ratelimit.reset()
     seed_customers(timezone.now())
     _, shop = create_service_key("web shop", rate_limit=1000, rate_burst=1000)
+    _, crm = create_service_key("crm", rate_limit=1000, rate_burst=1000)
     _, storefront = create_service_key(
-        "storefront", rate_limit=1000, rate_burst=1000, allowed_origins=STOREFRONT
+        "storefront",
+        rate_limit=1000,
+        rate_burst=1000,
+        allowed_origins=STOREFRONT,
+        access=Access.NON_IDENTIFYING,
     )
     _, revoked = create_service_key("old integration", revoked_at=datetime(2026, 1, 1, tzinfo=UTC))
     with override_settings(INTILERY_API_URL=live_server.url + "/sandbox"):
-        yield Api(live_server.url, shop, storefront, revoked)
+        yield Api(live_server.url, shop, crm, storefront, revoked)
     reset_client_state()
     ratelimit.reset()
+
+
+@pytest.fixture
+def logged() -> Iterator[list[str]]:
+    """Every log line any logger writes during the test (ours do not propagate to the root)."""
+    lines: list[str] = []
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(formatter.format(record))
+
+    handler = Collect(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in ("", "profileviewer", "django")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield lines
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
+def assert_never_shown(secrets: list[str], responses: list[requests.Response], logs: list[str]):
+    """None of `secrets` in any response's body or headers, or in any log line."""
+    for secret in secrets:
+        for response in responses:
+            assert secret not in response.text
+            assert secret not in str(response.headers)
+        assert not [line for line in logs if secret in line]

@@ -19,7 +19,13 @@ def alice(client):
 def test_creating_a_key_in_the_admin_shows_the_secret_once(alice):
     response = alice.post(
         "/admin/api/servicekey/add/",
-        {"name": "web shop", "rate_limit": "7", "rate_burst": "9", "allowed_origins": ""},
+        {
+            "name": "web shop",
+            "rate_limit": "7",
+            "rate_burst": "9",
+            "allowed_origins": "",
+            "access": "server",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -55,7 +61,13 @@ def test_staff_can_revoke_keys_with_an_admin_action(alice):
 def test_the_admin_refuses_a_limit_that_allows_nothing(alice, rate, burst, field):
     response = alice.post(
         "/admin/api/servicekey/add/",
-        {"name": "web shop", "rate_limit": rate, "rate_burst": burst, "allowed_origins": ""},
+        {
+            "name": "web shop",
+            "rate_limit": rate,
+            "rate_burst": burst,
+            "allowed_origins": "",
+            "access": "server",
+        },
     )
     assert response.status_code == 200
     assert field in response.context["adminform"].form.errors
@@ -68,7 +80,13 @@ def test_an_existing_key_cannot_be_changed_to_a_rate_of_0(alice):
     key, _ = create_service_key("web shop")
     response = alice.post(
         f"/admin/api/servicekey/{key.pk}/change/",
-        {"name": "web shop", "rate_limit": "0", "rate_burst": "20", "allowed_origins": ""},
+        {
+            "name": "web shop",
+            "rate_limit": "0",
+            "rate_burst": "20",
+            "allowed_origins": "",
+            "access": "server",
+        },
     )
     assert "rate_limit" in response.context["adminform"].form.errors
     key.refresh_from_db()

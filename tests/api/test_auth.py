@@ -77,14 +77,14 @@ def test_a_key_whose_limit_allows_nothing_gets_429_not_500(api, rate, burst):
         assert limited.status_code == 429
         assert limited.json()["error"]["code"] == "rate_limit_error"
         assert int(limited.headers["Retry-After"]) == ratelimit.UNUSABLE_RETRY_AFTER
-    assert api.get(JOE, api.storefront_token).status_code == 200
+    assert api.get(JOE, api.crm_token).status_code == 200
 
 
 def test_one_keys_limit_does_not_slow_another_key(api):
     ServiceKey.objects.filter(name="web shop").update(rate_limit=0.5, rate_burst=1)
     api.get(JOE, api.shop_token)
     assert api.get(JOE, api.shop_token).status_code == 429
-    assert api.get(JOE, api.storefront_token).status_code == 200
+    assert api.get(JOE, api.crm_token).status_code == 200
 
 
 def test_no_cors_headers_for_a_key_without_origins(api):
@@ -94,8 +94,11 @@ def test_no_cors_headers_for_a_key_without_origins(api):
 
 
 def test_cors_allows_only_the_origins_a_key_lists(api):
-    allowed = api.get(JOE, api.storefront_token, headers={"Origin": STOREFRONT})
-    other = api.get(JOE, api.storefront_token, headers={"Origin": "https://evil.example"})
+    allowed = api.get(JOE + "/summary", api.storefront_token, headers={"Origin": STOREFRONT})
+    other = api.get(
+        JOE + "/summary", api.storefront_token, headers={"Origin": "https://evil.example"}
+    )
+    assert allowed.status_code == 200
     assert allowed.headers["Access-Control-Allow-Origin"] == STOREFRONT
     assert "X-Request-Id" in allowed.headers["Access-Control-Expose-Headers"]
     assert "Access-Control-Allow-Origin" not in other.headers

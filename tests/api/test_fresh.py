@@ -43,6 +43,6 @@ def test_past_its_allowance_a_key_gets_cached_answers_and_is_told(api):
         assert organisation(limited) == "Second"
         assert "no-cache over this key's limit" in limited.headers["Cache-Status"]
         # Another key has its own allowance.
-        other = api.get(JOE, api.storefront_token, headers=NO_CACHE)
+        other = api.get(JOE, api.crm_token, headers=NO_CACHE)
         assert organisation(other) == "Third"
         assert "Cache-Status" not in other.headers

@@ -1,6 +1,7 @@
 """The fault matrix's world: Joe in the sandbox on a live server, Alice signed in to the
 viewer, a service key for the API, and a way to make the sandbox misbehave for every upstream
-call or for one endpoint only. Each cell's outcome is printed as a table at the end of the run.
+call or for one endpoint only. Each cell's outcome is printed as a table at the end of the run,
+with a last column counting the cells of each row whose request left the right audit record.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from requests.adapters import HTTPAdapter
 from profileviewer import parallel
 from profileviewer.api import ratelimit
 from profileviewer.api.keys import create_service_key
+from profileviewer.audit import writer
 from profileviewer.client import ProfileRef
 from profileviewer.client.client import reset_client_state, shared_session
 from profileviewer.client.config import ClientConfig
@@ -76,6 +78,7 @@ def world(live_server: Any, transactional_db: None) -> Iterator[World]:
     reset_client_state()
     cache.clear()
     ratelimit.reset()
+    writer.discard()  # records an earlier test's requests queued belong to its database
     seed_customers(timezone.now())
     alice = User.objects.create_user("alice", password="alice-password-1", first_name="Alice")
     agent = Client()
@@ -108,6 +111,7 @@ class Cell:
     column: str
     seen: str = "?"  # what the surface answered, in short
     elapsed: float | None = None
+    audited: bool = False  # its request left an access record with the right outcome
 
 
 @dataclass
@@ -159,14 +163,24 @@ def _cell_text(nodeid: str, cell: Cell) -> str:
     return cell.seen + seconds + OUTCOME_MARKS.get(outcome, f" {outcome}")
 
 
+AUDIT_COLUMN = "audit"
+
+
+def _audit_text(row: str) -> str:
+    cells = [cell for _, cell in MATRIX.cells if cell.row == row]
+    return f"{sum(cell.audited for cell in cells)}/{len(cells)}"
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not MATRIX.cells:  # none of this module's tests ran (-m postgres, -k)
         return
     texts = {(cell.row, cell.column): _cell_text(nodeid, cell) for nodeid, cell in MATRIX.cells}
+    texts |= {(row, AUDIT_COLUMN): _audit_text(row) for row in MATRIX.rows}
+    columns = [*MATRIX.columns, AUDIT_COLUMN]
     first = max(len(row) for row in MATRIX.rows)
     widths = [
         max([len(column)] + [len(texts.get((row, column), "")) for row in MATRIX.rows])
-        for column in MATRIX.columns
+        for column in columns
     ]
     write = terminalreporter.write_line
     terminalreporter.section("fault matrix")
@@ -175,15 +189,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         "n s), unread(able answer). API: the status (RA<n>: Retry-After n). Then seconds."
     )
     write(
-        f"Call budget {CALL_BUDGET:g} s (read timeout {READ_TIMEOUT:g} s). The audit column is "
-        "left out: there is no audit trail yet."
+        f"Call budget {CALL_BUDGET:g} s (read timeout {READ_TIMEOUT:g} s). Audit: the row's "
+        "cells whose request left one access record with the right outcome."
     )
-    header = [" " * first, *(c.ljust(w) for c, w in zip(MATRIX.columns, widths, strict=True))]
+    header = [" " * first, *(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
     write("  ".join(header).rstrip())
     for row in MATRIX.rows:
         line = [row.ljust(first)]
         line += [
             texts.get((row, column), "-").ljust(width)
-            for column, width in zip(MATRIX.columns, widths, strict=True)
+            for column, width in zip(columns, widths, strict=True)
         ]
         write("  ".join(line).rstrip())

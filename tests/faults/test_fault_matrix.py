@@ -3,9 +3,9 @@ the profile header and each API endpoint that reads upstream, through the real c
 sandbox on a live server.
 
 Each cell checks the agent sees the right message (the API caller the right JSON error), in
-time, never a 500, and that a fault in one upstream endpoint leaves the surfaces that do not
-read it working. The issue's audit column is left out: there is no audit trail yet. The
-matrix is printed at the end of the run (conftest.py).
+time, never a 500, that a fault in one upstream endpoint leaves the surfaces that do not
+read it working, and that the request left an access record in the audit trail with its
+outcome. The matrix is printed at the end of the run (conftest.py).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import requests
 from django.conf import settings
 from django.test import override_settings
 
+from profileviewer.audit import writer
+from profileviewer.audit.models import AccessRecord
 from tests.faults.conftest import CALL_BUDGET, Cell, World, record_cell
 from tests.viewer.conftest import HTMX, JOE
 
@@ -270,6 +272,34 @@ def _check_api(fault: Fault, surface: Surface, answer: Answer, cell: Cell) -> No
         assert headers["Retry-After"] == str(fault.api_retry_after)
 
 
+def _audit_record(surface: Surface, answer: Answer) -> AccessRecord:
+    """The one access record this answer's request left: an API call by its request id, a
+    panel by its name (one request per panel and test)."""
+    writer.flush()
+    if surface.api:
+        records = AccessRecord.objects.filter(request_id=answer.headers["X-Request-Id"])
+    else:
+        panel = surface.path.removeprefix("/profile/")
+        records = AccessRecord.objects.filter(where="standalone", what=panel)
+    found = list(records.filter(customer_ref=JOE))
+    assert len(found) == 1, f"{surface}: {len(found)} access records, not 1"
+    return found[0]
+
+
+def _check_audit(fault: Fault, surface: Surface, answer: Answer, cell: Cell) -> None:
+    record = _audit_record(surface, answer)
+    if not surface.fails_under(fault):
+        expected = "ok"
+    else:
+        expected = str(fault.api_status) if surface.api else fault.kind
+    assert record.outcome == expected, f"{surface}: audit outcome {record.outcome!r}"
+    if surface.fails_under(fault):
+        assert bool(record.upstream_request_id) == fault.answered, (
+            f"{surface}: upstream request id {record.upstream_request_id!r} in the audit"
+        )
+    cell.audited = True
+
+
 def _check(fault: Fault, surface: Surface, answer: Answer, cell: Cell) -> None:
     cell.elapsed = answer.elapsed
     assert answer.status < 500 or answer.status in (502, 503, 504), "never a 500"
@@ -278,6 +308,7 @@ def _check(fault: Fault, surface: Surface, answer: Answer, cell: Cell) -> None:
     else:
         _check_panel(fault, surface, answer, cell)
     assert answer.elapsed <= surface.budget, f"{surface} answered past its time budget"
+    _check_audit(fault, surface, answer, cell)
 
 
 @pytest.mark.parametrize("surface", SURFACES, ids=str)
