@@ -4,11 +4,16 @@ Made on first use and shut down at exit. When every thread is busy, ``submit`` r
 in the caller's thread instead of queueing it: a queued call's time budget would run out
 while it waited, and a task that itself submits (a warm-up computing a summary) can never
 wait on a full pool.
+
+Each call runs in a copy of the caller's context (its ``contextvars``), so the request it was
+made for still owns it: its log lines carry the request's id, and the upstream calls it makes
+are the request's (profileviewer/observability/context.py).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +39,7 @@ def _on_pool[T](fn: Callable[..., T], args: Any, kwargs: Any) -> Future[T] | Non
     if not _free.acquire(blocking=False):
         return None
     try:
-        future = _executor().submit(fn, *args, **kwargs)
+        future = _executor().submit(contextvars.copy_context().run, fn, *args, **kwargs)
     except BaseException:
         _free.release()
         raise

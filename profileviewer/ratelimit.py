@@ -27,6 +27,10 @@ class Buckets(Protocol):
         """Take a token and return 0, or return the seconds until one may be taken."""
         ...
 
+    def level(self, name: str) -> float | None:
+        """The tokens this process last saw left in a bucket (for a metric), or None."""
+        ...
+
 
 def usable(rate: float, burst: float) -> bool:
     """Whether a bucket with this rate and burst can ever hand out a token."""
@@ -64,12 +68,18 @@ class LocalBuckets:
             self._state[name] = (tokens, now)
             return (1 + reserve - tokens) / rate
 
+    def level(self, name: str) -> float | None:
+        with self._lock:
+            state = self._state.get(name)
+        return state[0] if state is not None else None
+
     def clear(self) -> None:
         with self._lock:
             self._state.clear()
 
 
-# KEYS[1] the bucket; ARGV rate, burst, reserve. Returns the wait in microseconds (0: taken).
+# KEYS[1] the bucket; ARGV rate, burst, reserve. Returns the wait in microseconds (0: taken)
+# and the tokens left (as text: Redis turns a Lua number into an integer).
 _TAKE = """
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -88,7 +98,7 @@ else
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
-return wait
+return {wait, tostring(tokens)}
 """
 
 
@@ -100,10 +110,11 @@ class RedisBuckets:
         self._script = client.register_script(_TAKE)
         self._fallback = LocalBuckets()
         self._warned_at = -math.inf
+        self._levels: dict[str, float] = {}
 
     def take(self, name: str, rate: float, burst: float, reserve: float = 0.0) -> float:
         try:
-            wait_us = self._script(keys=[self.prefix + name], args=[rate, burst, reserve])
+            wait_us, tokens = self._script(keys=[self.prefix + name], args=[rate, burst, reserve])
         except redis.RedisError as exc:
             if time.monotonic() - self._warned_at > 60:
                 self._warned_at = time.monotonic()
@@ -111,8 +122,14 @@ class RedisBuckets:
                     "Shared rate limiter unavailable (%s); limiting in this process",
                     type(exc).__name__,
                 )
-            return self._fallback.take(name, rate, burst, reserve)
+            wait = self._fallback.take(name, rate, burst, reserve)
+            self._levels[name] = self._fallback.level(name) or 0.0
+            return wait
+        self._levels[name] = float(tokens)
         return int(wait_us) / 1_000_000
+
+    def level(self, name: str) -> float | None:
+        return self._levels.get(name)
 
 
 _redis_buckets: dict[tuple[str, str], RedisBuckets] = {}

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from profileviewer.envconfig import Env
+from profileviewer.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id, log line and latency cover everything below it.
+    "profileviewer.observability.middleware.RequestObservabilityMiddleware",
     "profileviewer.viewer.middleware.ResponseHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -356,15 +359,15 @@ STORAGES = {
     },
 }
 
-# --- Logging: never the auth-token (the client logs paths only) ---------------------------
+# --- Health, metrics and logs (profileviewer/observability) -------------------------------
+# Logs: one line per request and per upstream call; never the auth-token, and customer
+# identifiers only at DEBUG. JSON lines unless developing (DEBUG or SANDBOX).
 LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {
-        "profileviewer": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
-    },
-}
+LOG_FORMAT = env.choice("LOG_FORMAT", "text" if _local else "json", ("json", "text"))
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, there is no /metrics.
+METRICS_TOKEN = env.optional_str("METRICS_TOKEN")
+# Set by gunicorn.conf.py: each worker writes its metrics there and /metrics reads them all.
+PROMETHEUS_MULTIPROC_DIR = env.optional_str("PROMETHEUS_MULTIPROC_DIR")
+# /readyz's upstream check: one listing call of one profile, given up after this many seconds.
+READYZ_UPSTREAM_BUDGET = env.float("READYZ_UPSTREAM_BUDGET", 1.0, min=0.1, max=10)

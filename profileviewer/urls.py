@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from profileviewer.api import views as api_views
 
 urlpatterns = [
+    path("", include("profileviewer.observability.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("profileviewer.agents.urls")),
     path("api/v1/", include("profileviewer.api.urls")),

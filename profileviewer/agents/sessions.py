@@ -21,6 +21,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 from profileviewer.agents.auth import bearer_token
+from profileviewer.observability.urls import PROBE_PATHS
 
 SIGNED_IN_AT = "pv_signed_in_at"
 SEEN_AT = "pv_seen_at"
@@ -64,6 +65,8 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path in PROBE_PATHS:  # a probe is no one's activity and reads no session
+            return self.get_response(request)
         session = request.session
         if bearer_token(request) is None and SESSION_KEY in session:
             now = time.time()

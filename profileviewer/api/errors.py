@@ -109,7 +109,9 @@ def from_client_error(error: IntileryError) -> ApiError:
             upstream_request_id=rid,
         )
     # An upstream 400 for a reference we already validated: their contract and ours disagree.
-    logger.warning("Upstream refused a request: %s", error)
+    # Its message may quote the customer's reference: only at DEBUG.
+    logger.warning("Upstream refused a request (HTTP %s, upstream req %s)", error.http_status, rid)
+    logger.debug("The Profiles API said: %s", error.message)
     return ApiError(
         502,
         "upstream_error",

@@ -24,6 +24,7 @@ from profileviewer.api.keys import KeyRefused, parse_bearer, verify
 from profileviewer.api.models import ServiceKey
 from profileviewer.audit import trail
 from profileviewer.client import IntileryError, ProfileRef
+from profileviewer.observability import context
 
 logger = logging.getLogger("profileviewer.api")
 
@@ -131,7 +132,8 @@ def api_endpoint(*, authenticated: bool = True) -> Callable[[View], View]:
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-            request_id = str(uuid.uuid4())
+            # The id the request's log lines carry (observability/middleware.py).
+            request_id = context.request_id() or str(uuid.uuid4())
             origins: set[str] = set()
             key: ServiceKey | None = None
             try:

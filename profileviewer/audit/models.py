@@ -28,7 +28,8 @@ class AccessRecord(models.Model):
     customer_ref = models.CharField(max_length=600, db_index=True)
     what = models.CharField(max_length=100, help_text="The panel, page or endpoint.")
     outcome = models.CharField(max_length=100, help_text="'ok', or the error kind or status.")
-    # Empty when unknown: the client keeps the upstream's id only on its errors.
+    # The upstream calls that served the request (audit/trail.py: upstream_ids); empty when
+    # none did (an answer from the cache).
     upstream_request_id = models.CharField(max_length=200, blank=True, default="")
     request_id = models.CharField(max_length=200, blank=True, default="")
 

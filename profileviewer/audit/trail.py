@@ -2,6 +2,11 @@
 
 Each recording point calls one function here; none of them may fail the request it records,
 so every one logs a warning instead of raising.
+
+A record's ``upstream_request_id`` names the upstream calls that served it: the ids of every
+call the request made (its worker threads' too), first one first, comma-joined, as many whole
+ids as fit in the column; an error's own id leads. An answer served from the cache made no call,
+so its record has none.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from profileviewer.audit import writer
 from profileviewer.audit.models import AccessRecord
 from profileviewer.client import ProfileRef, ProfileRefError
 from profileviewer.embed.tokens import EmbedAgent
+from profileviewer.observability import context
 
 if TYPE_CHECKING:
     from profileviewer.api.models import ServiceKey
@@ -70,6 +76,20 @@ def note_error(request: HttpRequest, kind: str, upstream_request_id: str | None)
     request.audit_upstream_request_id = upstream_request_id  # type: ignore[attr-defined]
 
 
+def upstream_ids(first: str | None = None) -> str:
+    """The upstream's ids of this request's calls (``first`` leading), comma-joined, as many
+    whole ids as fit in the column."""
+    limit = AccessRecord._meta.get_field("upstream_request_id").max_length or 0
+    ids = ([first] if first else []) + [i for i in context.upstream_request_ids() if i != first]
+    joined = ""
+    for upstream_id in ids:
+        longer = f"{joined},{upstream_id}" if joined else upstream_id
+        if len(longer) > limit:
+            break
+        joined = longer
+    return joined
+
+
 def _outcome(request: HttpRequest, response: HttpResponse) -> str:
     noted: str | None = getattr(request, "audit_outcome", None)
     if noted:
@@ -101,7 +121,8 @@ def record_view(request: HttpRequest, response: HttpResponse) -> None:
             customer_ref=ref,
             what=(match.url_name or "") if match else request.path[:100],
             outcome=_outcome(request, response),
-            upstream_request_id=getattr(request, "audit_upstream_request_id", None) or "",
+            upstream_request_id=upstream_ids(getattr(request, "audit_upstream_request_id", None)),
+            request_id=context.request_id() or "",
         )
     )
 
@@ -122,7 +143,7 @@ def record_api_call(
             customer_ref=customer_ref(ref_text),
             what=what,
             outcome=_outcome(request, response),
-            upstream_request_id=response.get("X-Upstream-Request-Id", ""),
+            upstream_request_id=upstream_ids(response.get("X-Upstream-Request-Id")),
             request_id=request_id,
         )
     )

@@ -19,6 +19,7 @@ import redis
 import requests
 from django.core.cache import BaseCache
 
+from profileviewer.client import metrics
 from profileviewer.client.cache import (
     MISSING,
     RedisLock,
@@ -36,7 +37,6 @@ from profileviewer.client.errors import (
     UnavailableError,
     ValidationError,
 )
-from profileviewer.client.metrics import counters
 from profileviewer.client.refs import ProfileRef
 from profileviewer.client.retry import RetryPolicy
 from profileviewer.client.transport import (
@@ -61,6 +61,7 @@ from profileviewer.client.types import (
     read_event_page,
     scroll_id_of,
 )
+from profileviewer.observability import context
 from profileviewer.ratelimit import Buckets, LocalBuckets, forget_redis_buckets, redis_buckets
 
 logger = logging.getLogger("profileviewer.client")
@@ -132,7 +133,7 @@ def reset_client_state() -> None:
         _redis_clients.clear()
     forget_redis_buckets()
     _single_flight.clear()
-    counters.reset()
+    metrics.reset()
 
 
 # --- The client ------------------------------------------------------------------------------
@@ -143,11 +144,11 @@ def _public[**P, R](method: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except IntileryError:
-            counters.incr("errors")
+        except IntileryError as error:
+            metrics.ERRORS.labels(type(error).__name__).inc()
             raise
         except Exception as exc:
-            counters.incr("errors")
+            metrics.ERRORS.labels("unexpected").inc()
             logger.exception("Unexpected failure in the Profiles API client")
             raise ProtocolError("The Profiles API client failed unexpectedly.") from exc
 
@@ -221,6 +222,7 @@ class ProfilesClient:
             f"/profiles/{ref.path_segment()}/traits",
             None,
             _from_json(lambda body: [Traits.from_json(item) for item in _profiles(body, ref)]),
+            endpoint="traits",
             cacheable=True,
             fresh=fresh,
         )
@@ -232,6 +234,7 @@ class ProfilesClient:
             f"/profiles/{ref.path_segment()}/meta",
             None,
             _from_json(lambda body: [Meta.from_json(item) for item in _profiles(body, ref)]),
+            endpoint="meta",
             cacheable=True,
             fresh=fresh,
         )
@@ -260,6 +263,7 @@ class ProfilesClient:
             f"/profiles/{ref.path_segment()}/events",
             {**query.params(), "from": str(offset), "size": str(size)},
             read,
+            endpoint="events",
             cacheable=True,
             fresh=fresh,
         )
@@ -294,6 +298,7 @@ class ProfilesClient:
                         ExternalId.from_json(item) for item in data_list(body, what="external ids")
                     ]
                 ),
+                endpoint="external_ids",
                 cacheable=True,
                 fresh=fresh,
             )
@@ -316,7 +321,9 @@ class ProfilesClient:
             profiles = tuple(Traits.from_json(item) for item in data_list(body, what="profiles"))
             return ProfileListPage(profiles=profiles, scroll_id=scroll_id_of(body))
 
-        return self._get("/profiles", params, _from_json(parse), cacheable=False, fresh=True)
+        return self._get(
+            "/profiles", params, _from_json(parse), endpoint="profiles", cacheable=False, fresh=True
+        )
 
     def iter_profiles(
         self, *, start_scroll_id: str | None = None
@@ -338,8 +345,9 @@ class ProfilesClient:
             scroll_id = page.scroll_id
 
     def stats(self) -> dict[str, int]:
-        """Process-wide counters: calls, cache_hits, coalesced, retries, rate_limited, errors."""
-        return counters.snapshot()
+        """Process-wide counts since the last reset: calls, cache_hits, coalesced, retries,
+        rate_limited, errors (client/metrics.py)."""
+        return metrics.stats()
 
     # --- the machinery ---------------------------------------------------------------------
     def _get[R](
@@ -348,6 +356,7 @@ class ProfilesClient:
         params: dict[str, str] | None,
         read: Callable[[bytes], R],
         *,
+        endpoint: str,
         cacheable: bool,
         fresh: bool,
     ) -> R:
@@ -356,25 +365,28 @@ class ProfilesClient:
         deadline = time.monotonic() + self.config.call_budget
         url = self._prefix + path
         if not (cacheable and self.config.cache_ttl > 0):
-            return _read(read, self._fetch(url, params, deadline))
+            return _read(read, self._fetch(endpoint, url, params, deadline))
         key = cache_key(url, params)
         if fresh:  # bypasses the cache and others' in-flight calls, and refreshes the cache
-            return self._fetch_and_keep(key, url, params, read, deadline, shared=False)[1]
+            return self._fetch_and_keep(endpoint, key, url, params, read, deadline, shared=False)[1]
         kept = self._read_kept(read, key, self._cache.get(key))
         if kept is not None:
             return kept[1]
+        metrics.CACHE_LOOKUPS.labels("miss").inc()
         (answer, result), shared = _single_flight.do(
             key,
-            lambda: self._fetch_and_keep(key, url, params, read, deadline, shared=True),
+            lambda: self._fetch_and_keep(endpoint, key, url, params, read, deadline, shared=True),
             wait=deadline - time.monotonic(),
         )
         if not shared:
             return cast(R, result)
-        counters.incr("coalesced")
+        metrics.COALESCED.inc()
+        context.note_upstream_call(answer.request_id)  # the call that answered this one too
         return _read(read, answer)
 
     def _fetch_and_keep[R](
         self,
+        endpoint: str,
         key: str,
         url: str,
         params: dict[str, str] | None,
@@ -398,7 +410,7 @@ class ProfilesClient:
                     self._lock.release(key, token)
                 return kept
         try:
-            answer = self._fetch(url, params, deadline)
+            answer = self._fetch(endpoint, url, params, deadline)
             result = _read(read, answer)  # only an answer that reads is worth keeping
             self._cache.set(key, answer.content, self.config.cache_ttl)
             return answer, result
@@ -418,20 +430,22 @@ class ProfilesClient:
         except UnreadableAnswer:
             logger.warning("Client cache held an unreadable answer under %s", key)
             return None
-        counters.incr("cache_hits")
+        metrics.CACHE_LOOKUPS.labels("hit").inc()
         return Answer(content, 200, None), result
 
-    def _fetch(self, url: str, params: dict[str, str] | None, deadline: float) -> Answer:
+    def _fetch(
+        self, endpoint: str, url: str, params: dict[str, str] | None, deadline: float
+    ) -> Answer:
         """GET with the rate limit and the retry policy."""
         attempt = 0
         answered: IntileryError | None = None  # the upstream's last error answer
         while True:
             self._take_token(deadline)
-            counters.incr("calls")
             try:
                 return send_get(
                     self._session,
                     url,
+                    endpoint=endpoint,
                     params=params,
                     token=self.config.api_token,
                     connect_timeout=self.config.connect_timeout,
@@ -441,7 +455,7 @@ class ProfilesClient:
                 )
             except IntileryError as error:
                 if error.http_status == 429:
-                    counters.incr("rate_limited")
+                    metrics.RATE_LIMITED.labels("upstream").inc()
                 retry = self._retry.is_retryable(error) and attempt + 1 < self._retry.max_attempts
                 delay = self._retry.delay(attempt, error) if retry else None
                 if delay is None or time.monotonic() + delay >= deadline:
@@ -457,14 +471,14 @@ class ProfilesClient:
                 if error.http_status is not None:
                     answered = error
                 logger.warning(
-                    "Retrying GET %s in %.2fs after %s (attempt %d) req=%s",
-                    url.removeprefix(self.config.base_url).split("?", 1)[0],
+                    "Retrying GET %s in %.2fs after %s (attempt %d), upstream req %s",
+                    endpoint,
                     delay,
                     error.http_status or type(error).__name__,
                     attempt + 2,
-                    error.request_id,
+                    error.request_id or "-",
                 )
-                counters.incr("retries")
+                metrics.RETRIES.labels(endpoint).inc()
                 time.sleep(delay)
                 attempt += 1
 
@@ -472,20 +486,27 @@ class ProfilesClient:
         """Wait for a token of this API key's bucket (PAPI-7), or raise once the wait would
         outlast the call's budget."""
         config = self.config
+        waited = 0.0
         while True:
             wait = self._buckets.take(
                 config.key_fingerprint, config.rate_limit, config.rate_burst, self._reserve
             )
+            level = self._buckets.level(config.key_fingerprint)
+            if level is not None:
+                metrics.BUCKET_TOKENS.set(level)
             if wait <= 0:
+                if waited:
+                    metrics.RATE_LIMIT_WAIT_SECONDS.observe(waited)
                 return
             if time.monotonic() + wait > deadline:
-                counters.incr("rate_limited")
+                metrics.RATE_LIMITED.labels("bucket").inc()
                 raise RateLimitError(
                     "Too many Profiles API requests from this app; try again in a moment.",
                     code="client_rate_limit",
                     retry_after=wait,
                 )
             time.sleep(wait)
+            waited += wait
 
 
 def _from_json[R](parse: Callable[[Any], R]) -> Callable[[bytes], R]:

@@ -23,6 +23,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 import profileviewer
+from profileviewer.client import metrics
 from profileviewer.client.errors import (
     REQUEST_ID_HEADER,
     AuthenticationError,
@@ -31,6 +32,7 @@ from profileviewer.client.errors import (
     UnavailableError,
     error_for,
 )
+from profileviewer.observability import context
 
 logger = logging.getLogger("profileviewer.client")
 
@@ -157,6 +159,7 @@ def send_get(
     session: requests.Session,
     url: str,
     *,
+    endpoint: str,
     params: Mapping[str, str] | None,
     token: str,
     connect_timeout: float,
@@ -164,87 +167,121 @@ def send_get(
     deadline: float,
     max_bytes: int,
 ) -> Answer:
-    """GET ``url`` and return its answer, or raise an IntileryError."""
-    parts = urlsplit(url)
-    path = parts.path
+    """GET ``url`` and return its answer, or raise an IntileryError.
+
+    Each request is counted and timed under ``endpoint`` (a name such as ``traits``, never the
+    path, which holds the customer's reference) and logged in one line.
+    """
+    started = time.perf_counter()
+    try:
+        answer = _get(
+            session,
+            url,
+            params=params,
+            token=token,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            deadline=deadline,
+            max_bytes=max_bytes,
+        )
+    except IntileryError as error:
+        _record(endpoint, url, error.http_status, error.request_id, started, error)
+        raise
+    _record(endpoint, url, answer.status, answer.request_id, started, None)
+    return answer
+
+
+def _record(
+    endpoint: str,
+    url: str,
+    status: int | None,
+    request_id: str | None,
+    started: float,
+    error: IntileryError | None,
+) -> None:
+    """Count, time and log one upstream request, and note its id for the request that made it."""
+    seconds = time.perf_counter() - started
+    status_label = str(status) if status is not None else "no_answer"
+    metrics.UPSTREAM_REQUESTS.labels(endpoint, status_label).inc()
+    metrics.UPSTREAM_SECONDS.labels(endpoint).observe(seconds)
+    context.note_upstream_call(request_id)
+    outcome = f" ({type(error).__name__})" if error is not None else ""
+    fields = {
+        "endpoint": endpoint,
+        "status": status_label,
+        "duration_ms": round(seconds * 1000, 1),
+        "upstream_request_id": request_id,
+    }
+    message = "Upstream GET %s %s in %.1f ms, upstream req %s%s"
+    args = (endpoint, status_label, seconds * 1000, request_id or "-", outcome)
+    if isinstance(error, AuthenticationError):
+        logger.error("Intilery refused our API key or ids: " + message, *args, extra=fields)
+    else:
+        logger.info(message, *args, extra=fields)
+    # The path names the customer: only at DEBUG.
+    logger.debug("Upstream GET %s was %s", urlsplit(url).path, endpoint)
+
+
+def _get(
+    session: requests.Session,
+    url: str,
+    *,
+    params: Mapping[str, str] | None,
+    token: str,
+    connect_timeout: float,
+    read_timeout: float,
+    deadline: float,
+    max_bytes: int,
+) -> Answer:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise UnavailableError("The Profiles API did not answer in time.")
-    headers = request_headers(parts.hostname, token)
-    started = time.perf_counter()
-    request_id: str | None = None
-    status: int | str = "-"
+    headers = request_headers(urlsplit(url).hostname, token)
     try:
-        try:
-            # Never redirected: a redirect would carry the auth-token header to wherever it
-            # points. Streamed, so the body's size and time can be capped as it is read.
-            response = session.get(
-                url,
-                params=params,
-                headers=headers,
-                timeout=(min(connect_timeout, remaining), min(read_timeout, remaining)),
-                stream=True,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise UnavailableError("The Profiles API did not answer in time.") from None
-        except requests.ConnectionError:
-            raise UnavailableError("Could not connect to the Profiles API.") from None
-        except requests.RequestException as exc:
-            raise ProtocolError(
-                f"The Profiles API request failed ({type(exc).__name__})."
-            ) from None
-        status = response.status_code
-        request_id = response.headers.get(REQUEST_ID_HEADER) or None
-        try:
-            content = _read_capped(
-                response, max_bytes=max_bytes, deadline=deadline, request_id=request_id
-            )
-        except (urllib3.exceptions.TimeoutError, TimeoutError):
-            raise UnavailableError(
-                "The Profiles API stopped sending its answer.",
-                http_status=status,
-                request_id=request_id,
-            ) from None
-        except urllib3.exceptions.DecodeError:
-            raise ProtocolError(
-                "The Profiles API sent a body that could not be decompressed.",
-                http_status=status,
-                request_id=request_id,
-            ) from None
-        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError):
-            # A connection cut mid-body (truncated): a network failure, so it may be retried.
-            raise UnavailableError(
-                "The connection to the Profiles API broke off mid-answer.",
-                http_status=status,
-                request_id=request_id,
-            ) from None
-        finally:
-            response.close()
-        _check_answer(response, content, token=token, request_id=request_id)
-    except IntileryError as error:
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if isinstance(error, AuthenticationError):
-            logger.error(
-                "Intilery refused our API key or ids: GET %s %s %.1fms req=%s",
-                path,
-                status,
-                elapsed_ms,
-                request_id,
-            )
-        else:
-            logger.debug(
-                "GET %s %s %.1fms req=%s (%s)",
-                path,
-                status,
-                elapsed_ms,
-                request_id,
-                type(error).__name__,
-            )
-        raise
-    logger.debug(
-        "GET %s %s %.1fms req=%s", path, status, (time.perf_counter() - started) * 1000, request_id
-    )
+        # Never redirected: a redirect would carry the auth-token header to wherever it
+        # points. Streamed, so the body's size and time can be capped as it is read.
+        response = session.get(
+            url,
+            params=params,
+            headers=headers,
+            timeout=(min(connect_timeout, remaining), min(read_timeout, remaining)),
+            stream=True,
+            allow_redirects=False,
+        )
+    except requests.Timeout:
+        raise UnavailableError("The Profiles API did not answer in time.") from None
+    except requests.ConnectionError:
+        raise UnavailableError("Could not connect to the Profiles API.") from None
+    except requests.RequestException as exc:
+        raise ProtocolError(f"The Profiles API request failed ({type(exc).__name__}).") from None
+    status = response.status_code
+    request_id = response.headers.get(REQUEST_ID_HEADER) or None
+    try:
+        content = _read_capped(
+            response, max_bytes=max_bytes, deadline=deadline, request_id=request_id
+        )
+    except (urllib3.exceptions.TimeoutError, TimeoutError):
+        raise UnavailableError(
+            "The Profiles API stopped sending its answer.",
+            http_status=status,
+            request_id=request_id,
+        ) from None
+    except urllib3.exceptions.DecodeError:
+        raise ProtocolError(
+            "The Profiles API sent a body that could not be decompressed.",
+            http_status=status,
+            request_id=request_id,
+        ) from None
+    except (urllib3.exceptions.HTTPError, requests.RequestException, OSError):
+        # A connection cut mid-body (truncated): a network failure, so it may be retried.
+        raise UnavailableError(
+            "The connection to the Profiles API broke off mid-answer.",
+            http_status=status,
+            request_id=request_id,
+        ) from None
+    finally:
+        response.close()
+    _check_answer(response, content, token=token, request_id=request_id)
     return Answer(content, status, request_id)
 
 

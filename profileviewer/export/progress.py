@@ -1,9 +1,14 @@
-"""A one-line progress bar on stderr: count, rate, and ETA when the total is known."""
+"""A one-line progress bar on stderr: count, rate, and ETA when the total is known.
+
+The same figures go to the export's metrics (profileviewer/observability/metrics.py).
+"""
 
 from __future__ import annotations
 
 import time
 from typing import TextIO
+
+from profileviewer.observability import metrics
 
 REDRAW_SECONDS = 0.2  # on a terminal
 LOG_SECONDS = 10.0  # into a file or pipe: a line now and then, not a flood
@@ -44,6 +49,7 @@ class ProgressBar:
             # A resumed export starts counting above zero: rate the profiles done in this run.
             self.first = False
             self.start_count = count - 1
+        metrics.export_progress(count, events, self.total)
         now = time.monotonic()
         if now - self.last_drawn < (REDRAW_SECONDS if self.tty else LOG_SECONDS):
             return

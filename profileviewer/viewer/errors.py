@@ -54,6 +54,17 @@ class AgentError:
         return self.retry_in is not None
 
 
+def _log_refusal(what: str, where: str, error: IntileryError) -> None:
+    """The upstream's own message may quote the customer's reference: only at DEBUG."""
+    logger.warning(
+        what + " (HTTP %s, upstream req %s)",
+        where or "a panel",
+        error.http_status,
+        error.request_id or "-",
+    )
+    logger.debug("The Profiles API said: %s", error.message)
+
+
 def agent_error(error: IntileryError, *, where: str = "") -> AgentError:
     """What to tell the agent about `error` (and the admin, for a broken configuration)."""
     request_id = error.request_id
@@ -112,7 +123,7 @@ def agent_error(error: IntileryError, *, where: str = "") -> AgentError:
             status=502,
         )
     if isinstance(error, InvalidRequestError):
-        logger.warning("Profiles API refused a request for %s: %s", where or "a panel", error)
+        _log_refusal("Profiles API refused a request for %s", where, error)
         return AgentError(
             "bad_input",
             "Request refused",
@@ -120,7 +131,7 @@ def agent_error(error: IntileryError, *, where: str = "") -> AgentError:
             request_id,
             status=400,
         )
-    logger.warning("Profiles API call failed for %s: %s", where or "a panel", error)
+    _log_refusal("Profiles API call failed for %s", where, error)
     return AgentError("failed", "Could not load", error.message, request_id, status=502)
 
 

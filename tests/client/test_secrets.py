@@ -68,17 +68,20 @@ def test_connection_refused_does_not_leak_the_token(caplog):
     assert TOKEN not in caplog.text + str(caught.value) + repr(caught.value)
 
 
-def test_a_successful_call_logs_method_path_status_and_request_id_but_not_the_token(
+def test_a_successful_call_logs_endpoint_status_and_request_id_and_its_path_only_at_debug(
     hostile, client_for, caplog
 ):
     hostile.will(ok({"data": [{"id": "a"}]}, request_id="rq-ok"))
     with caplog.at_level(logging.DEBUG, logger="profileviewer.client"):
         client_for().traits(REF)
-    [record] = [r for r in caplog.records if r.name == "profileviewer.client"]
-    line = record.getMessage()
-    assert line.startswith("GET /api/acme/main/ACME/v1/profiles/email:joe%40example.com/traits 200")
-    assert "req=rq-ok" in line
-    assert TOKEN not in line
+    info, debug = [r for r in caplog.records if r.name == "profileviewer.client"]
+    assert info.levelno == logging.INFO
+    assert info.getMessage().startswith("Upstream GET traits 200 in ")
+    assert "upstream req rq-ok" in info.getMessage()
+    assert "joe" not in info.getMessage()  # the path names the customer
+    assert debug.levelno == logging.DEBUG
+    assert "/profiles/email:joe%40example.com/traits" in debug.getMessage()
+    assert TOKEN not in info.getMessage() + debug.getMessage()
 
 
 def test_authentication_failures_are_logged_as_errors(hostile, client_for, caplog):
@@ -88,7 +91,7 @@ def test_authentication_failures_are_logged_as_errors(hostile, client_for, caplo
         pytest.raises(IntileryError),
     ):
         client_for().traits(REF)
-    assert [r.levelno for r in caplog.records] == [logging.ERROR]
+    assert [r.levelno for r in caplog.records if r.levelno > logging.DEBUG] == [logging.ERROR]
 
 
 def test_retries_are_logged_as_warnings(hostile, client_for, caplog):
