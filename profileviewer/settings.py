@@ -371,3 +371,5 @@ METRICS_TOKEN = env.optional_str("METRICS_TOKEN")
 PROMETHEUS_MULTIPROC_DIR = env.optional_str("PROMETHEUS_MULTIPROC_DIR")
 # /readyz's upstream check: one listing call of one profile, given up after this many seconds.
 READYZ_UPSTREAM_BUDGET = env.float("READYZ_UPSTREAM_BUDGET", 1.0, min=0.1, max=10)
+# ...and made at most once per this many seconds, whoever asks (0: on every probe).
+READYZ_UPSTREAM_EVERY = env.float("READYZ_UPSTREAM_EVERY", 5.0, min=0, max=300)

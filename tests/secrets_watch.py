@@ -2,11 +2,11 @@
 searched for the configured secrets; the run fails at its end if one appears.
 
 Secrets: the Intilery auth-token, SECRET_KEY, the Pipedrive API token and JWT secret, the
-development keys' Pipedrive secret and Zendesk private key, and every service key and
-customer-token signing secret a test creates or rotates. The admin shows a new key or signing
-secret once by design, so its pages are searched for every secret but those. The sandbox
-(`/sandbox/`) is the upstream, not the app: its demo page shows its own demo token by design,
-so its answers are not searched (its log lines are).
+metrics token, the development keys' Pipedrive secret and Zendesk private key, and every
+service key and customer-token signing secret a test creates or rotates. The admin shows a new
+key or signing secret once by design, so its pages are searched for every secret but those.
+The sandbox (`/sandbox/`) is the upstream, not the app: its demo page shows its own demo token
+by design, so its answers are not searched (its log lines are).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def _secrets(*, keys_too: bool = True) -> list[str]:
         settings.SECRET_KEY,
         settings.PIPEDRIVE_API_TOKEN or "sandbox-pipedrive-token",
         settings.PIPEDRIVE_JWT_SECRET or "",
+        settings.METRICS_TOKEN or "",
         *(_service_keys if keys_too else ()),
     ]
     keys = devkeys.dev_keys()

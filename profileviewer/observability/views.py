@@ -28,7 +28,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def readyz(request: HttpRequest) -> HttpResponse:
     """Ready to serve: 200 when the database, the cache and the upstream all answer, else 503
     naming the ones that did not."""
-    checks = health.readiness(settings.READYZ_UPSTREAM_BUDGET)
+    checks = health.readiness(settings.READYZ_UPSTREAM_BUDGET, settings.READYZ_UPSTREAM_EVERY)
     failed = [name for name, check in checks.items() if not check.ready]
     body = {
         "status": "not ready" if failed else "ready",

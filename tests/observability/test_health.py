@@ -11,6 +11,7 @@ from django.test import Client, override_settings
 
 from profileviewer.audit import writer
 from profileviewer.audit.models import AccessRecord
+from tests.observability.conftest import sample
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,18 @@ def test_readyz_answers_within_its_upstream_budget_when_the_upstream_hangs(upstr
     upstream_check = response.json()["checks"]["upstream"]
     assert upstream_check["ready"] is False
     assert upstream_check["latency_ms"] < 1000
+
+
+def test_probes_coming_often_make_one_upstream_call_per_interval(upstream, scrape):
+    def listing_calls() -> float:
+        return sample(scrape(), "pv_upstream_requests_total", endpoint="profiles")
+
+    before = listing_calls()
+    with override_settings(READYZ_UPSTREAM_EVERY=60):
+        for _ in range(5):
+            assert Client().get("/readyz").status_code == 200
+    assert listing_calls() - before == 1
+    with override_settings(READYZ_UPSTREAM_EVERY=0):
+        for _ in range(2):
+            Client().get("/readyz")
+    assert listing_calls() - before == 3
