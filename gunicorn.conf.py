@@ -54,7 +54,7 @@ except ImproperlyConfigured as error:
 
 # prometheus-client keeps each worker's metrics in files here, merged by /metrics. The
 # variable must be set before a worker imports the app, hence here and not in a hook.
-_own_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+_own_metrics_dir = env.optional_str("PROMETHEUS_MULTIPROC_DIR") is None
 if _own_metrics_dir:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="pv-metrics-")
 
@@ -63,9 +63,9 @@ def on_starting(server: Any) -> None:
     """Before any worker: no metrics of a previous run's processes are left."""
     metrics_dir = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     metrics_dir.mkdir(parents=True, exist_ok=True)
-    for leftover in metrics_dir.iterdir():
-        if leftover.is_file():
-            leftover.unlink()
+    # prometheus-client's files only, should the setting name a folder holding others.
+    for leftover in metrics_dir.glob("*.db"):
+        leftover.unlink()
 
 
 def child_exit(server: Any, worker: Any) -> None:

@@ -69,6 +69,9 @@ def test_a_fresh_metrics_directory_is_made_unless_one_is_given(tmp_path):
     Path(made).rmdir()
     given = read_config(PROMETHEUS_MULTIPROC_DIR=str(tmp_path)).stdout.splitlines()[-1]
     assert given == str(tmp_path)
+    blank = read_config(PROMETHEUS_MULTIPROC_DIR="").stdout.splitlines()[-1]
+    assert Path(blank).name.startswith("pv-metrics-")  # empty, as in .env.example: unset
+    Path(blank).rmdir()
 
 
 @pytest.fixture
@@ -78,6 +81,7 @@ def sandbox_server(tmp_path):
     metrics = tmp_path / "metrics"
     metrics.mkdir()
     (metrics / "counter_12345.db").write_bytes(b"left by a previous run")
+    (metrics / "notes.txt").write_text("not prometheus-client's")
     env = clean_env(
         SANDBOX="true",
         PORT=str(port),
@@ -115,6 +119,7 @@ def test_the_longest_ref_reaches_the_app_and_an_endless_request_line_does_not(sa
 def test_sigterm_stops_gracefully_and_a_run_starts_without_old_metrics(sandbox_server):
     _, server, metrics = sandbox_server
     assert not (metrics / "counter_12345.db").exists()
+    assert (metrics / "notes.txt").exists()
     started = time.monotonic()
     server.send_signal(signal.SIGTERM)
     output, _ = server.communicate(timeout=30)
