@@ -38,9 +38,11 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
-# Pictures of the Zendesk and Pipedrive simulators for the README, in docs/screenshots/.
+# The README's pictures, in docs/screenshots/: the host simulators and a profile (the test
+# suite writes its own to a temporary folder, never these tracked files).
 screenshots: install-dev chromium
 	$(PY) tests/browser/screenshots.py
+	PV_UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q -p no:cacheprovider tests/browser/test_viewer.py -k screenshots
 
 # Rebuilds static/vendor/ (and the browser tests' axe) from the exact versions in hostsdk/package-lock.json.
 host-sdks:
