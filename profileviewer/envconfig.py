@@ -184,16 +184,22 @@ class Env:
         return value
 
     def url(
-        self, name: builtins.str, default: builtins.str | None, *, schemes: tuple[builtins.str, ...]
+        self,
+        name: builtins.str,
+        default: builtins.str | None,
+        *,
+        schemes: tuple[builtins.str, ...],
+        required: builtins.bool = False,
     ) -> builtins.str | None:
+        starts = " or ".join(s + "://" for s in schemes)
         value = self._raw(name)
         if value is None:
+            if required:
+                self.problem(f"{name} must be set: a URL starting with {starts}")
             return default
         scheme, sep, rest = value.partition("://")
         if not sep or scheme not in schemes or not rest:
-            self.problem(
-                f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
-            )
+            self.problem(f"{name} must be a URL starting with {starts}")
             return default
         return value.rstrip("/")
 

@@ -107,11 +107,10 @@ _database_url = env.url(
     "DATABASE_URL",
     f"sqlite:///{BASE_DIR / 'db.sqlite3'}" if _local else None,
     schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+    required=not _local,
 )
-if _database_url is None:
-    env.problem("DATABASE_URL must be set, e.g. postgres://user:password@host:5432/name")
-    _database_url = "sqlite://:memory:"
-DATABASES = {"default": environ.Env.db_url_config(_database_url)}
+# The stand-in only lasts until env.check() names the problem.
+DATABASES = {"default": environ.Env.db_url_config(_database_url or "sqlite://:memory:")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the sandbox's reads run beside the app's writes under a threaded server.
     DATABASES["default"]["OPTIONS"] = {
@@ -125,10 +124,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60, min=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
-# Without Redis each worker would keep its own upstream rate limit and cache.
-if REDIS_URL is None and not _local:
-    env.problem("REDIS_URL must be set, e.g. redis://host:6379/0")
+# Production needs it: without Redis each worker would keep its own upstream rate limit and cache.
+REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss", "unix"), required=not _local)
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
@@ -165,9 +162,8 @@ _api_url = env.url(
     "INTILERY_API_URL",
     f"http://127.0.0.1:{PORT}/sandbox" if SANDBOX else None,
     schemes=("http", "https"),
+    required=not SANDBOX,
 )
-if _api_url is None:
-    env.problem("INTILERY_API_URL must be set (or SANDBOX=true)")
 INTILERY_API_URL: str = _api_url or ""
 if SANDBOX:
     INTILERY_CLIENT_ID = env.str("INTILERY_CLIENT_ID", SANDBOX_CLIENT_ID)
@@ -352,7 +348,7 @@ elif _proxy_ssl_header:
     SECURE_PROXY_SSL_HEADER = (_meta_name, "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not _local)
 # The load balancer's probes come over plain HTTP from inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)/?$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if _local else 31_536_000, min=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not _local)
 # Preloading commits the whole domain to HTTPS in browsers for months; its owner opts in.

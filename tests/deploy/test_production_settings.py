@@ -54,6 +54,16 @@ def test_bad_values_are_named_together_without_a_traceback():
     assert "short" not in result.stderr  # a secret's value, even a bad one, is not repeated
 
 
+def test_a_bad_url_is_named_once_not_also_as_missing():
+    bad = clean_env(
+        PRODUCTION, DATABASE_URL="mysql://db/pv", REDIS_URL="cache:6379", INTILERY_API_URL="x"
+    )
+    result = manage("check", env=bad)
+    problems = [line.strip() for line in result.stderr.splitlines() if line.startswith("  ")]
+    assert [p.split()[0] for p in problems] == ["DATABASE_URL", "REDIS_URL", "INTILERY_API_URL"]
+    assert all("must be a URL starting with" in problem for problem in problems)
+
+
 def test_a_command_s_help_without_settings_says_what_to_set_instead_of_crashing():
     result = manage("create_service_key", "--help", env=clean_env())
     assert result.returncode == 1
@@ -118,3 +128,10 @@ def test_env_collects_problems_and_names_them_all_at_once():
         env.check()
     with pytest.raises(Exception, match="E must be set"):
         env.str("E", required=True)  # after check(), a problem raises at once
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_the_balancer_s_probes_are_not_redirected_to_https(client, settings, path):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/api/v1/openapi.json").status_code == 301
+    assert client.get(path).status_code != 301
