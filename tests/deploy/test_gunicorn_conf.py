@@ -34,8 +34,8 @@ def read_config(**settings: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_defaults_are_sized_for_two_cores_with_bounded_limits_and_no_access_log():
-    result = read_config()
+def test_defaults_are_sized_for_two_cores_with_bounded_limits_and_no_access_log(tmp_path):
+    result = read_config(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
     shape = result.stdout.splitlines()[0]
     assert shape == (
@@ -43,8 +43,9 @@ def test_defaults_are_sized_for_two_cores_with_bounded_limits_and_no_access_log(
     )
 
 
-def test_workers_threads_bind_and_access_log_come_from_settings():
+def test_workers_threads_bind_and_access_log_come_from_settings(tmp_path):
     result = read_config(
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path),
         GUNICORN_WORKERS="3",
         GUNICORN_THREADS="4",
         GUNICORN_BIND="127.0.0.1:9000",
