@@ -11,21 +11,25 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev chromium screenshots host-sdks lint migrate seed bench-sandbox bench-client bench-viewer bench-embed bench-api bench clean
+.PHONY: run serve test install install-dev lock chromium screenshots host-sdks lint migrate seed bench-sandbox bench-client bench-viewer bench-embed bench-api bench clean
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the locked versions (hashes checked), again whenever the lock changes.
+$(VENV)/.installed: requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found (tried python3.12, python3.13, pyenv)."; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
-	@touch $@
-
-$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: install
+
+# Upgrades every locked dependency to the newest release pyproject.toml allows; the dev lock
+# starts from the runtime one, so both pin the same runtime versions.
+lock: install
+	$(VENV)/bin/pip-compile --quiet --upgrade --output-file requirements.txt pyproject.toml
+	cp requirements.txt requirements-dev.txt
+	$(VENV)/bin/pip-compile --quiet --extra dev --output-file requirements-dev.txt pyproject.toml
 
 # Debian's chromium drives the browser tests (Playwright never downloads a browser here).
 chromium:
@@ -34,9 +38,11 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
 
-# Pictures of the Zendesk and Pipedrive simulators for the README, in docs/screenshots/.
+# The README's pictures, in docs/screenshots/: the host simulators and a profile (the test
+# suite writes its own to a temporary folder, never these tracked files).
 screenshots: install-dev chromium
 	$(PY) tests/browser/screenshots.py
+	PV_UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q -p no:cacheprovider tests/browser/test_viewer.py -k screenshots
 
 # Rebuilds static/vendor/ (and the browser tests' axe) from the exact versions in hostsdk/package-lock.json.
 host-sdks:
@@ -48,11 +54,16 @@ migrate: install
 seed: migrate
 	SANDBOX=true $(PY) manage.py seed_demo --if-empty
 
-# Sets everything up and serves the app on the sandbox upstream with demo data.
+# Sets everything up and serves the app on the sandbox upstream with demo data. The port is
+# kept in .env, so manage.py commands and runserver find this sandbox afterwards. One worker:
+# without Redis the cache is per process, and the app waits on I/O, which threads serve.
 run: install
 	@$(PY) -c 'import socket, sys; busy = socket.socket().connect_ex(("127.0.0.1", $(PORT))) == 0; \
 		sys.exit("Port $(PORT) is already in use: stop what serves it, or run PORT=8001 make run" if busy else 0)'
-	@export SANDBOX=true PORT=$(PORT); \
+	@$(PY) -c 'import pathlib; env = pathlib.Path(".env"); \
+		kept = [line for line in (env.read_text().splitlines() if env.exists() else []) if not line.startswith("PORT=")]; \
+		env.write_text("\n".join([*kept, "PORT=$(PORT)"]) + "\n")'
+	@export SANDBOX=true PORT=$(PORT) GUNICORN_WORKERS=$${GUNICORN_WORKERS:-1} GUNICORN_THREADS=$${GUNICORN_THREADS:-32}; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo --if-empty && \
 	$(PY) manage.py ensure_demo_agent && \
@@ -62,9 +73,14 @@ run: install
 	echo "  Sandbox API:     http://127.0.0.1:$(PORT)/sandbox/demo/demo/DEMO/v1/profiles" && \
 	echo "                   headers: content-type: application/json, auth-token: sandbox-token" && \
 	echo "" && \
-	exec $(VENV)/bin/gunicorn profileviewer.wsgi:application --bind 127.0.0.1:$(PORT) \
-		--workers 1 --threads 32 --worker-class gthread --timeout 60 --access-logfile - \
-		--limit-request-line 0 --keep-alive 30
+	exec $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind 127.0.0.1:$(PORT)
+
+# The production server: settings from the environment or .env (README.md, Deploying), never
+# the sandbox. What the container runs too, static files aside (built into the image).
+serve: install
+	@export SANDBOX=false DEBUG=false; \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	exec $(PY) manage.py serve
 
 # Sets up and runs the whole test suite: SQLite, then the database contract tests again on
 # the running PostgreSQL; Redis tests use the running Redis.

@@ -8,9 +8,12 @@ the process at start with the variable's name, never later with a puzzling error
 from __future__ import annotations
 
 import builtins
+import math
 import os
 import re
+import sys
 from collections.abc import Mapping
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -46,10 +49,30 @@ def web_origin(url: builtins.str) -> builtins.str | None:
 
 
 class Env:
-    """Reads typed values from a mapping (``os.environ`` by default)."""
+    """Reads typed values from a mapping (``os.environ`` by default).
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    With ``collect=True`` a missing or bad value is noted and its default returned, so that
+    ``check()`` can name every problem at once, one line each; after ``check()``, or without
+    ``collect``, a problem raises at once.
+    """
+
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, *, collect: builtins.bool = False
+    ) -> None:
         self.environ = os.environ if environ is None else environ
+        self._problems: builtins.list[builtins.str] | None = [] if collect else None
+
+    def problem(self, message: builtins.str) -> None:
+        """A setting is missing or bad: raise, or note it for ``check()``."""
+        if self._problems is None:
+            raise ImproperlyConfigured(message)
+        self._problems.append(message)
+
+    def check(self) -> None:
+        """Raise one ImproperlyConfigured naming every problem noted, one per line."""
+        problems, self._problems = self._problems or [], None
+        if problems:
+            raise ImproperlyConfigured("\n".join(problems))
 
     def _raw(self, name: builtins.str) -> builtins.str | None:
         value = self.environ.get(name)
@@ -67,7 +90,8 @@ class Env:
         value = self._raw(name)
         if value is None:
             if required or default is None:
-                raise ImproperlyConfigured(f"{name} must be set")
+                self.problem(f"{name} must be set")
+                return ""
             return default
         return value
 
@@ -82,7 +106,8 @@ class Env:
             return True
         if value.lower() in _FALSE:
             return False
-        raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}")
+        self.problem(f"{name} must be true or false, got {value!r}")
+        return default
 
     def int(
         self,
@@ -98,9 +123,9 @@ class Env:
         try:
             number = int(value)
         except ValueError:
-            raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}") from None
-        _check_range(name, number, min, max)
-        return number
+            self.problem(f"{name} must be a whole number, got {value!r}")
+            return default
+        return number if self._in_range(name, number, min, max) else default
 
     def float(
         self,
@@ -116,11 +141,11 @@ class Env:
         try:
             number = float(value)
         except ValueError:
-            raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
-        if number != number:  # NaN
-            raise ImproperlyConfigured(f"{name} must be a number, got {value!r}")
-        _check_range(name, number, min, max)
-        return number
+            number = math.nan
+        if math.isnan(number):
+            self.problem(f"{name} must be a number, got {value!r}")
+            return default
+        return number if self._in_range(name, number, min, max) else default
 
     def list(
         self, name: builtins.str, default: builtins.list[builtins.str]
@@ -140,10 +165,11 @@ class Env:
             origin = web_origin(item)
             after_host = item.partition("://")[2].rstrip("/")
             if origin is None or any(char in after_host for char in "/?#*"):
-                raise ImproperlyConfigured(
+                self.problem(
                     f"{name} must be origins such as https://cdn.example.com, got {item!r}"
                 )
-            origins.append(origin)
+            else:
+                origins.append(origin)
         return origins
 
     def choice(
@@ -153,25 +179,61 @@ class Env:
         if value is None:
             return default
         if value not in choices:
-            raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+            self.problem(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+            return default
         return value
 
     def url(
-        self, name: builtins.str, default: builtins.str | None, *, schemes: tuple[builtins.str, ...]
+        self,
+        name: builtins.str,
+        default: builtins.str | None,
+        *,
+        schemes: tuple[builtins.str, ...],
+        required: builtins.bool = False,
     ) -> builtins.str | None:
+        starts = " or ".join(s + "://" for s in schemes)
         value = self._raw(name)
         if value is None:
+            if required:
+                self.problem(f"{name} must be set: a URL starting with {starts}")
             return default
         scheme, sep, rest = value.partition("://")
         if not sep or scheme not in schemes or not rest:
-            raise ImproperlyConfigured(
-                f"{name} must be a URL starting with {' or '.join(s + '://' for s in schemes)}"
-            )
+            self.problem(f"{name} must be a URL starting with {starts}")
+            return default
         return value.rstrip("/")
 
+    def _in_range(
+        self,
+        name: builtins.str,
+        number: builtins.float,
+        low: builtins.float | None,
+        high: builtins.float | None,
+    ) -> builtins.bool:
+        if low is not None and number < low:
+            self.problem(f"{name} must be at least {low}, got {number}")
+            return False
+        if high is not None and number > high:
+            self.problem(f"{name} must be at most {high}, got {number}")
+            return False
+        return True
 
-def _check_range(name: str, number: float, low: float | None, high: float | None) -> None:
-    if low is not None and number < low:
-        raise ImproperlyConfigured(f"{name} must be at least {low}, got {number}")
-    if high is not None and number > high:
-        raise ImproperlyConfigured(f"{name} must be at most {high}, got {number}")
+
+def load_settings_or_exit() -> None:
+    """Load Django's settings, or name each missing or bad one on stderr and exit 1."""
+    from django.conf import settings
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (loads the settings module)
+    except ImproperlyConfigured as error:
+        exit_naming_problems(error)
+
+
+def exit_naming_problems(error: ImproperlyConfigured) -> NoReturn:
+    """Exit 1 with one line per problem: at the command line and the server's start a
+    traceback would bury them."""
+    lines = "\n".join(f"  {line}" for line in str(error).splitlines())
+    sys.exit(
+        "Profile Viewer's settings are not ready (README.md, Configuration; "
+        f"SANDBOX=true runs the local sandbox):\n{lines}"
+    )

@@ -5,13 +5,13 @@ Every variable has a safe local default or fails loudly at start with its name.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from profileviewer.envconfig import Env
@@ -19,7 +19,8 @@ from profileviewer.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = Env()
+# Every problem below is collected and named at once, one line each, by env.check() at the end.
+env = Env(collect=True)
 _dotenv = BASE_DIR / ".env"
 if _dotenv.exists():
     environ.Env.read_env(_dotenv, overwrite=False)
@@ -30,15 +31,19 @@ SANDBOX = env.bool("SANDBOX", False)
 DEBUG = env.bool("DEBUG", False)
 PORT = env.int("PORT", 8000, min=1, max=65535)
 
+# Production is neither: every secret and service must be given, and HTTPS is assumed.
 _local = SANDBOX or DEBUG
 if _local:
     SECRET_KEY = env.str("SECRET_KEY", "insecure-local-only-key-for-sandbox-and-debug-use")
 else:
     SECRET_KEY = env.str("SECRET_KEY", required=True)
-    if len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters")
+    # Django's own bar (check --deploy's security.W009).
+    if SECRET_KEY and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+        env.problem("SECRET_KEY must be at least 50 characters, of at least 5 different ones")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if _local else [])
+if not ALLOWED_HOSTS:
+    env.problem("ALLOWED_HOSTS must be set: the host names the app answers to, comma-separated")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "profileviewer.agents.csrf.csrf_failure"
 
@@ -49,12 +54,13 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before whitenoise's runserver, which its own (on the remembered PORT) wraps.
+    "profileviewer.agents",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
     "profileviewer.sandbox",
-    "profileviewer.agents",
     "profileviewer.viewer",
     "profileviewer.api",
     "profileviewer.audit",
@@ -103,11 +109,12 @@ TEMPLATES = [
 # --- Storage ------------------------------------------------------------------------------
 _database_url = env.url(
     "DATABASE_URL",
-    f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    f"sqlite:///{BASE_DIR / 'db.sqlite3'}" if _local else None,
     schemes=("sqlite", "postgres", "postgresql", "pgsql"),
+    required=not _local,
 )
-assert _database_url is not None
-DATABASES = {"default": environ.Env.db_url_config(_database_url)}
+# The stand-in only lasts until env.check() names the problem.
+DATABASES = {"default": environ.Env.db_url_config(_database_url or "sqlite://:memory:")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the sandbox's reads run beside the app's writes under a threaded server.
     DATABASES["default"]["OPTIONS"] = {
@@ -121,7 +128,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", 60, min=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss", "unix"))
+# Production needs it: without Redis each worker would keep its own upstream rate limit and cache.
+REDIS_URL = env.url("REDIS_URL", None, schemes=("redis", "rediss", "unix"), required=not _local)
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
@@ -158,10 +166,9 @@ _api_url = env.url(
     "INTILERY_API_URL",
     f"http://127.0.0.1:{PORT}/sandbox" if SANDBOX else None,
     schemes=("http", "https"),
+    required=not SANDBOX,
 )
-if _api_url is None:
-    raise ImproperlyConfigured("INTILERY_API_URL must be set (or SANDBOX=true)")
-INTILERY_API_URL: str = _api_url
+INTILERY_API_URL: str = _api_url or ""
 if SANDBOX:
     INTILERY_CLIENT_ID = env.str("INTILERY_CLIENT_ID", SANDBOX_CLIENT_ID)
     INTILERY_ACCOUNT_ID = env.str("INTILERY_ACCOUNT_ID", SANDBOX_ACCOUNT_ID)
@@ -239,12 +246,12 @@ _zendesk = {
 }
 if any(_zendesk.values()) and not all(_zendesk.values()):
     _missing = ", ".join(name for name, value in _zendesk.items() if not value)
-    raise ImproperlyConfigured(f"Zendesk is half configured: set {_missing} too")
+    env.problem(f"Zendesk is half configured: set {_missing} too")
 if ZENDESK_APP_PUBLIC_KEY and "-----BEGIN PUBLIC KEY-----" not in ZENDESK_APP_PUBLIC_KEY:
-    raise ImproperlyConfigured("ZENDESK_APP_PUBLIC_KEY must be a PEM public key")
+    env.problem("ZENDESK_APP_PUBLIC_KEY must be a PEM public key")
 # Any company that installs the extension gets tokens signed with its secret: serve ours only.
 if PIPEDRIVE_JWT_SECRET and not PIPEDRIVE_COMPANY_ID and not SANDBOX:
-    raise ImproperlyConfigured("PIPEDRIVE_COMPANY_ID must be set with PIPEDRIVE_JWT_SECRET")
+    env.problem("PIPEDRIVE_COMPANY_ID must be set with PIPEDRIVE_JWT_SECRET")
 # The host simulators and their development keys: only against the sandbox on this machine,
 # never when SANDBOX=true is pointed at a real customer database.
 EMBED_DEV_HOSTS = SANDBOX and urlsplit(INTILERY_API_URL).hostname in (
@@ -338,7 +345,31 @@ SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", not _local)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", not _local)
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Framing is governed by the CSP's frame-ancestors (the embeds set their own, and are exempt
+# from this header); DENY is for browsers too old to read it.
+X_FRAME_OPTIONS = "DENY"
+
+# --- HTTPS --------------------------------------------------------------------------------
+# Behind a proxy that ends TLS, the header it sets to "https" (X-Forwarded-Proto). Only set
+# it when the proxy always writes that header: any client could write it otherwise.
+_proxy_ssl_header = env.optional_str("SECURE_PROXY_SSL_HEADER")
+if _proxy_ssl_header and not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):
+    env.problem("SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto")
+elif _proxy_ssl_header:
+    _meta_name = "HTTP_" + _proxy_ssl_header.upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (_meta_name, "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not _local)
+# The load balancer's probes come over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)/?$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if _local else 31_536_000, min=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not _local)
+# Preloading commits the whole domain to HTTPS in browsers for months; its owner opts in.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    # The check looks for Django's CSRF middleware by name; ours (agents/csrf.py) subclasses it.
+    "security.W003",
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", "UTC")
@@ -369,7 +400,14 @@ LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
 METRICS_TOKEN = env.optional_str("METRICS_TOKEN")
 # Set by gunicorn.conf.py: each worker writes its metrics there and /metrics reads them all.
 PROMETHEUS_MULTIPROC_DIR = env.optional_str("PROMETHEUS_MULTIPROC_DIR")
+if PROMETHEUS_MULTIPROC_DIR:
+    # prometheus-client fails at the first metric if the folder is missing, and commands run
+    # before gunicorn.conf.py makes it (`manage.py serve`'s checks, an export beside a server).
+    Path(PROMETHEUS_MULTIPROC_DIR).mkdir(parents=True, exist_ok=True)
 # /readyz's upstream check: one listing call of one profile, given up after this many seconds.
 READYZ_UPSTREAM_BUDGET = env.float("READYZ_UPSTREAM_BUDGET", 1.0, min=0.1, max=10)
 # ...and made at most once per this many seconds, whoever asks (0: on every probe).
 READYZ_UPSTREAM_EVERY = env.float("READYZ_UPSTREAM_EVERY", 5.0, min=0, max=300)
+
+# Last: every missing or bad setting above, named at once, one line each.
+env.check()

@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "SANDBOX": "false",
     "DEBUG": "false",
-    "SECRET_KEY": "x" * 40,
+    "SECRET_KEY": "production-secret-key-" + "0123456789" * 4,
+    "ALLOWED_HOSTS": "profiles.example.test",
+    "DATABASE_URL": "postgres://pv@db.example.test:5432/pv",
+    "REDIS_URL": "redis://cache.example.test:6379/0",
     "INTILERY_API_URL": "https://profiles.example.test",
     "INTILERY_CLIENT_ID": "acme",
     "INTILERY_ACCOUNT_ID": "marketing",
@@ -93,7 +96,7 @@ def test_production_mounts_no_sandbox_and_has_no_demo_defaults():
     result = run_django(PRODUCTION, code)
     assert result.returncode == 0, result.stderr
     assert "NOT MOUNTED" in result.stdout
-    assert "https://profiles.example.test []" in result.stdout
+    assert "https://profiles.example.test ['profiles.example.test']" in result.stdout
 
 
 @pytest.mark.parametrize("url", ["sqlite:///tmp/pv-settings.sqlite3", "postgres://u@h:5432/d"])

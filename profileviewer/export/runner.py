@@ -61,6 +61,15 @@ class ExportUsageError(ExportError):
 class UpstreamFailure(ExportError):
     exit_code = 1
 
+    def __init__(self, message: str, cause: IntileryError) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+    @property
+    def unanswered(self) -> bool:
+        """The Profiles API was never reached, or never answered: the URL may be wrong."""
+        return self.cause.http_status is None and not is_local_rate_limit(self.cause)
+
 
 class ExportInterrupted(ExportError):
     exit_code = 130
@@ -305,8 +314,9 @@ def run_export(
     except IntileryError as error:
         checkpoint()
         raise UpstreamFailure(
-            f"The Profiles API failed after {state.count} profiles: {error}. "
-            "Run again with --resume to continue."
+            f"The Profiles API failed after {state.count} profiles: {str(error).rstrip('.')}. "
+            "Run again with --resume to continue.",
+            cause=error,
         ) from None
     except _StopRequested:
         checkpoint()

@@ -96,7 +96,7 @@ def test_every_other_page_refuses_framing_by_others(alice: Any) -> None:
     browser.force_login(alice)
     response = browser.get("/")
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
-    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def test_pipedrive_entry_finds_the_persons_customer(pipedrive_api: str, upstream: Any) -> None:

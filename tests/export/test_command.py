@@ -50,9 +50,9 @@ def test_since_keeps_only_later_events(customers, tmp_path):
     events = ("--out", target, "--role", "support", "--with-events")
     out, _ = run(*events, "--since", "2025-06-01")
     assert "and 9 events" in out
-    out, _ = run(*events, "--since", (NOW - timedelta(days=3)).isoformat())
+    out, _ = run(*events, "--since", (NOW - timedelta(days=3)).isoformat(), "--force")
     assert "and 3 events" in out
-    out, _ = run(*events, "--since", "2999-01-01")
+    out, _ = run(*events, "--since", "2999-01-01", "--force")
     assert "and 0 events" in out
 
 
@@ -110,5 +110,5 @@ def test_an_existing_output_is_replaced_only_when_the_new_export_is_complete(
     target.write_text("previous complete export\n")
     settings.INTILERY_API_URL = "http://127.0.0.1:9/sandbox"
     settings.INTILERY_CALL_BUDGET = 0.3
-    exit_code("--out", str(target))
+    exit_code("--out", str(target), "--force")
     assert target.read_text() == "previous complete export\n"

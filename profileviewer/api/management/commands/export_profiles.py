@@ -1,7 +1,8 @@
 """``manage.py export_profiles --out FILE``: every profile (and events) for model training.
 
 Exit codes: 0 done; 1 the Profiles API failed (checkpoint kept, ``--resume`` continues);
-2 bad usage or an unwritable path; 130 interrupted by Ctrl-C or SIGTERM (checkpoint kept).
+2 bad usage, an unwritable path or an existing FILE without ``--force``; 130 interrupted by
+Ctrl-C or SIGTERM (checkpoint kept).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, TextIO, cast
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -19,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from profileviewer.client.client import ProfilesClient
 from profileviewer.client.config import ClientConfig
-from profileviewer.export import ExportError, ExportOptions, run_export
+from profileviewer.export import ExportError, ExportOptions, UpstreamFailure, run_export
 from profileviewer.export.progress import ProgressBar
 from profileviewer.export.roles import masked_client
 
@@ -61,6 +63,13 @@ def export_client() -> ProfilesClient:
     return ProfilesClient(config)
 
 
+def shown_url(url: str) -> str:
+    """The URL without any user or password it may hold, to name in an error."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
+
+
 class Command(BaseCommand):
     help = "Export every profile (optionally with events) to JSON Lines or CSV, resumably."
 
@@ -80,6 +89,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--role", help="the group whose masking applies; without it, everything is masked"
         )
+        parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     def handle(self, *args: Any, **options: Any) -> None:
         since = parse_since(options["since"]) if options["since"] else None
@@ -92,21 +102,29 @@ class Command(BaseCommand):
             since=since,
             role=options["role"],
         )
+        if export.out.exists() and not (options["force"] or options["resume"]):
+            raise CommandError(
+                f"{export.out} exists: add --force to replace it (when the new export completes).",
+                returncode=2,
+            )
         stop = threading.Event()
         previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        bar_stream = cast(TextIO, self.stderr._out)
 
         def request_stop(signum: int, frame: Any) -> None:
             stop.set()
+            bar_stream.write("\nstopping… (the checkpoint is kept for --resume)\n")
             # A second Ctrl-C is impatient: let it interrupt at once.
             signal.signal(signal.SIGINT, signal.default_int_handler)
 
         for sig in previous:
             signal.signal(sig, request_stop)
         # The raw stream under Django's OutputWrapper: the bar redraws one line with "\r".
-        bar = ProgressBar(cast(TextIO, self.stderr._out), total=options["total"])
+        bar = ProgressBar(bar_stream, total=options["total"])
+        client = export_client()
         try:
             result = run_export(
-                masked_client(export_client(), export),
+                masked_client(client, export),
                 export,
                 resume=options["resume"],
                 progress=bar,
@@ -115,7 +133,11 @@ class Command(BaseCommand):
             )
         except ExportError as error:
             bar.finish()
-            raise CommandError(str(error), returncode=error.exit_code) from None
+            message = str(error)
+            if isinstance(error, UpstreamFailure) and error.unanswered:
+                tried = shown_url(client.config.base_url)
+                message += f" It called {tried} (INTILERY_API_URL; in sandbox mode, PORT)."
+            raise CommandError(message, returncode=error.exit_code) from None
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
