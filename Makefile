@@ -11,7 +11,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run serve test install install-dev lock chromium screenshots host-sdks lint migrate seed bench-sandbox bench-client bench-viewer bench-embed bench-api bench clean
+.PHONY: run serve test install install-dev lock chromium screenshots host-sdks lint migrate seed bench-sandbox bench-client bench-viewer bench-embed bench-api bench-throughput bench-wrk bench clean
 
 # Installs exactly the locked versions (hashes checked), again whenever the lock changes.
 $(VENV)/.installed: requirements-dev.txt
@@ -111,7 +111,19 @@ bench-embed: install-dev chromium
 bench-api: install-dev
 	$(PY) tests/benchmarks/bench_api.py
 
-bench: bench-sandbox bench-client bench-viewer bench-embed bench-api
+# Debian's wrk, the load generator of the throughput bench.
+bench-wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing Debian's wrk for the throughput bench..."; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; fi; }
+
+bench-throughput: install-dev bench-wrk
+	$(PY) tests/benchmarks/bench_throughput.py
+
+# Every bench above, bounded to under ten minutes, into docs/benchmarks/report.md (and .json, .svg).
+bench: install-dev chromium bench-wrk
+	$(PY) tests/benchmarks/report.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

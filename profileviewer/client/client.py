@@ -69,6 +69,10 @@ logger = logging.getLogger("profileviewer.client")
 # How long a process waits for another process's fetch of the same request before fetching
 # itself (the other may have failed: errors are not cached).
 CROSS_PROCESS_WAIT = 1.5
+# A call waits for a rate-limit token only while the wait leaves it this share of its budget:
+# a token that comes later leaves too little time for the request, which would then time out
+# and read as an outage when the cause is the limit ("busy, retrying").
+TOKEN_WAIT_LEAVES = 1 / 3
 
 
 # --- Process-wide state: pooled session, buckets, Redis connections ----------------------
@@ -484,9 +488,10 @@ class ProfilesClient:
 
     def _take_token(self, deadline: float) -> None:
         """Wait for a token of this API key's bucket (PAPI-7), or raise once the wait would
-        outlast the call's budget."""
+        leave the call less than its share of the budget (TOKEN_WAIT_LEAVES)."""
         config = self.config
         waited = 0.0
+        latest = deadline - config.call_budget * TOKEN_WAIT_LEAVES
         while True:
             wait = self._buckets.take(
                 config.key_fingerprint, config.rate_limit, config.rate_burst, self._reserve
@@ -498,7 +503,7 @@ class ProfilesClient:
                 if waited:
                     metrics.RATE_LIMIT_WAIT_SECONDS.observe(waited)
                 return
-            if time.monotonic() + wait > deadline:
+            if time.monotonic() + wait > latest:
                 metrics.RATE_LIMITED.labels("bucket").inc()
                 raise RateLimitError(
                     "Too many Profiles API requests from this app; try again in a moment.",

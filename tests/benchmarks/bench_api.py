@@ -33,9 +33,7 @@ import concurrent.futures
 import dataclasses
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,9 +42,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-TOKEN = "sandbox-token"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.results import Results
+from tests.benchmarks.servers import (
+    TOKEN,
+    Server,
+    free_port,
+    manage,
+    sandbox_env,
+    serve,
+)
+
+RESULTS = Results("api")
 LATENCY_MS = 20
 TENANT = "/demo/demo/DEMO/v1"
 # The export phase's sandbox: one process, like the real API's single bucket per key.
@@ -55,83 +63,8 @@ SANDBOX_THREADS = 32
 REFS = ["userId:qrc-117322", "email:sam.taylor@example.com", "userId:new-signup-1"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def base_env(database: Path, port: int, **extra: str) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SANDBOX_", "INTILERY_", "DJANGO_", "EXPORT_"))
-        and name != "REDIS_URL"
-    }
-    env.update(
-        SANDBOX="true",
-        DEBUG="false",
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{database}",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="profileviewer.settings",
-        PYTHONPATH=str(BASE_DIR),
-        PYTHONWARNINGS="ignore::UserWarning",
-        **extra,
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
-        [str(VENV_BIN / "python"), str(BASE_DIR / "manage.py"), *args],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
-def serve(
-    env: dict[str, str], port: int, *, workers: int = 2, threads: int = 16
-) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "profileviewer.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=BASE_DIR,
-    )
-    import requests
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1)
-            return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"server on port {port} did not start")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+def serve_sandbox(env: dict[str, str], port: int, *, workers: int = 2, threads: int = 16) -> Server:
+    return serve(env, port, workers=workers, threads=threads, ready_path="/api/v1/openapi.json")
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -170,16 +103,10 @@ def latency_phase(workdir: Path, database: Path, count: int) -> None:
     import requests
 
     sandbox_port, app_port = free_port(), free_port()
-    sandbox = serve(
-        base_env(
-            database,
-            sandbox_port,
-            SANDBOX_RATE_LIMIT_ENABLED="false",
-            SANDBOX_FAULT_LATENCY_MS=str(LATENCY_MS),
-        ),
-        sandbox_port,
+    sandbox = serve_sandbox(
+        sandbox_env(database, sandbox_port, SANDBOX_FAULT_LATENCY_MS=LATENCY_MS), sandbox_port
     )
-    app_env = base_env(
+    app_env = sandbox_env(
         database,
         app_port,
         INTILERY_API_URL=f"http://127.0.0.1:{sandbox_port}/sandbox",
@@ -190,7 +117,7 @@ def latency_phase(workdir: Path, database: Path, count: int) -> None:
         API_FRESH_RATE="100000",
         API_FRESH_BURST="100000",
     )
-    app = serve(app_env, app_port)
+    app = serve_sandbox(app_env, app_port)
     try:
         key = manage(
             app_env, "create_service_key", "bench", "--rate-limit", "100000", "--burst", "100000"
@@ -244,21 +171,32 @@ def latency_phase(workdir: Path, database: Path, count: int) -> None:
         print(f"{'endpoint':22} {'mode':9} {'p50':>8} {'p99':>8} {'direct p50':>11} {'ratio':>7}")
         for name, (suffix, direct) in endpoints.items():
             refs = iter(REFS * count)
-            direct_p50, _ = percentiles(timed(lambda d=direct, r=refs: d(next(r)), count))
+            direct_samples = timed(lambda d=direct, r=refs: d(next(r)), count)
+            direct_p50, _ = percentiles(direct_samples)
+            RESULTS.samples.setdefault("API's upstream calls, direct", []).extend(direct_samples)
             for mode, headers in (("uncached", {"Cache-Control": "no-cache"}), ("cached", {})):
                 call = api_caller(api, f"http://127.0.0.1:{app_port}", suffix, headers, count)
                 if mode == "cached":
                     for _ in range(4 * len(REFS)):  # warm both gunicorn workers' caches
                         call()
-                p50, p99 = percentiles(timed(call, count))
+                samples = timed(call, count)
+                p50, p99 = percentiles(samples)
                 ratio = p50 / direct_p50
+                RESULTS.add(
+                    f"{name}, {mode}, p50",
+                    p50,
+                    "ms",
+                    "the same data straight from the upstream, p50",
+                    direct_p50,
+                )
+                RESULTS.samples.setdefault(f"API, {mode}", []).extend(samples)
                 print(f"{name:22} {mode:9} {p50:8.1f} {p99:8.1f} {direct_p50:11.1f} {ratio:7.2f}")
     finally:
-        stop(app)
-        stop(sandbox)
+        app.stop()
+        sandbox.stop()
 
 
-def cpu_seconds(server: subprocess.Popen[bytes]) -> float | None:
+def cpu_seconds(server: Server) -> float | None:
     """User + system CPU so far of a gunicorn server's workers (Linux /proc; else None)."""
     total = 0.0
     try:
@@ -282,7 +220,7 @@ def report_export(
     out: Path,
     capacity: float | None,
     label: str,
-    server: subprocess.Popen[bytes] | None = None,
+    server: Server | None = None,
 ) -> float:
     from django.conf import settings
 
@@ -326,6 +264,14 @@ def report_export(
         )
     if capacity is not None:
         bound = min(allowed_calls, capacity * result.seconds)
+        RESULTS.add(
+            f"Export, {label}: upstream requests",
+            calls,
+            "requests",
+            "what the limit allows over the run, or this machine's unlimited rate if lower",
+            bound,
+            "ratio >= 0.9",
+        )
         print(
             f"  the rate limit allows {allowed_calls / per_profile / result.seconds:.1f} "
             f"profiles/s over that time -> {calls / allowed_calls:.0%} of the allowance "
@@ -343,17 +289,17 @@ def export_phase(workdir: Path, small: Path, large: Path) -> None:
     # page fetches), so none queues in the sandbox.
     unlimited_port, sandbox_port, small_port = free_port(), free_port(), free_port()
     shape = {"workers": SANDBOX_WORKERS, "threads": SANDBOX_THREADS}
-    unlimited = serve(
-        base_env(large, unlimited_port, SANDBOX_RATE_LIMIT_ENABLED="false"),
-        unlimited_port,
-        **shape,
-    )
-    sandbox = serve(base_env(large, sandbox_port), sandbox_port, **shape)
-    small_sandbox = serve(base_env(small, small_port), small_port, **shape)
+    limited = {"SANDBOX_RATE_LIMIT_ENABLED": "true"}
+    unlimited = serve_sandbox(sandbox_env(large, unlimited_port), unlimited_port, **shape)
+    sandbox = serve_sandbox(sandbox_env(large, sandbox_port, **limited), sandbox_port, **shape)
+    small_sandbox = serve_sandbox(sandbox_env(small, small_port, **limited), small_port, **shape)
     try:
         os.environ.update(
-            base_env(
-                large, sandbox_port, INTILERY_API_URL=f"http://127.0.0.1:{sandbox_port}/sandbox"
+            sandbox_env(
+                large,
+                sandbox_port,
+                **limited,
+                INTILERY_API_URL=f"http://127.0.0.1:{sandbox_port}/sandbox",
             )
         )
         import django
@@ -397,13 +343,13 @@ def export_phase(workdir: Path, small: Path, large: Path) -> None:
         )
         print(f"\nLoad average after the export runs: {os.getloadavg()}")
     finally:
-        stop(small_sandbox)
-        stop(sandbox)
-        stop(unlimited)
+        small_sandbox.stop()
+        sandbox.stop()
+        unlimited.stop()
 
 
 def seed(database: Path, profiles: int) -> None:
-    env = base_env(database, free_port())
+    env = sandbox_env(database, free_port())
     manage(env, "migrate", "--noinput", "-v", "0")
     started = time.monotonic()
     manage(env, "seed_demo", "--profiles", str(profiles), "--seed", "42")
@@ -423,6 +369,7 @@ def main() -> None:
         help="profiles seeded for the export throughput runs",
     )
     parser.add_argument("--only", choices=("latency", "export"), help="run one phase")
+    parser.add_argument("--json", help="write the figures for the report here")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     database = workdir / "bench.sqlite3"
@@ -436,6 +383,7 @@ def main() -> None:
             export_phase(workdir, database, large)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    RESULTS.write(args.json)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,88 +34,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.results import Results
+from tests.benchmarks.results import ms as in_ms
+from tests.benchmarks.servers import TOKEN, free_port, start_upstream
+
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
-TOKEN = "sandbox-token"
 LATENCY_MS = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def sandbox_env(database: Path, port: int) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SANDBOX_FAULT_", "INTILERY_", "DJANGO_")) and name != "REDIS_URL"
-    }
-    env.update(
-        SANDBOX="true",
-        DEBUG="false",
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{database}",
-        SANDBOX_RATE_LIMIT_ENABLED="false",
-        SANDBOX_FAULT_LATENCY_MS=str(LATENCY_MS),
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="profileviewer.settings",
-        PYTHONPATH=str(BASE_DIR),
-        # whitenoise warns that collectstatic never ran; the API serves no static files.
-        PYTHONWARNINGS="ignore::UserWarning",
-    )
-    return env
-
-
-def start_sandbox(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = sandbox_env(workdir / "bench.sqlite3", port)
-    manage = [str(VENV_BIN / "python"), str(BASE_DIR / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
-    subprocess.run(
-        [*manage, "seed_demo", "--profiles", "20", "--large-profiles", "0"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    server = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "profileviewer.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "32",
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=BASE_DIR,
-        start_new_session=True,
-    )
-    return server, f"http://127.0.0.1:{port}/sandbox"
-
-
-def wait_until_up(base_url: str, timeout: float = 30) -> None:
-    import requests
-
-    url = f"{base_url}/demo/demo/DEMO/v1/profiles?size=1"
-    ends = time.monotonic() + timeout
-    while time.monotonic() < ends:
-        try:
-            headers = {"auth-token": TOKEN, "content-type": "application/json"}
-            if requests.get(url, headers=headers, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the sandbox did not start")
+RESULTS = Results("client")
 
 
 def setup_django(base_url: str) -> None:
@@ -131,7 +56,6 @@ def setup_django(base_url: str) -> None:
         DJANGO_SETTINGS_MODULE="profileviewer.settings",
     )
     os.environ.pop("REDIS_URL", None)
-    sys.path.insert(0, str(BASE_DIR))
     import django
 
     django.setup()
@@ -146,7 +70,8 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.3f} ms"
 
 
-def bench_overhead(calls: int) -> None:
+def bench_overhead(calls: int) -> float:
+    """Prints the client's overhead; returns a direct pooled call's p50 (seconds)."""
     import requests
 
     from profileviewer.client import ProfileRef, get_client
@@ -185,11 +110,29 @@ def bench_overhead(calls: int) -> None:
     ratio = statistics.median(ours) / statistics.median(bare)
     strict = statistics.median(ours) / statistics.median(pooled_times)
     print(f"  overhead ratio vs bare requests.get (p50): {ratio:.3f}  (target <= 1.05)")
+    RESULTS.add(
+        "Uncached client call (traits), p50",
+        statistics.median(ours) * 1000,
+        "ms",
+        "bare requests.get().json() of the same URL",
+        statistics.median(bare) * 1000,
+        "ratio <= 1.05",
+    )
+    RESULTS.add(
+        "Uncached client call (traits), p50, against a pooled session",
+        statistics.median(ours) * 1000,
+        "ms",
+        "pooled Session.get().json() of the same URL",
+        statistics.median(pooled_times) * 1000,
+    )
+    RESULTS.samples["uncached client call (20 ms upstream)"] = in_ms(ours)
+    RESULTS.samples["direct upstream call, pooled (20 ms upstream)"] = in_ms(pooled_times)
     print(f"  overhead ratio vs pooled session   (p50): {strict:.3f}")
     print(
         "  client time above the pooled session (p50 difference): "
         f"{ms(statistics.median(ours) - statistics.median(pooled_times))}"
     )
+    return statistics.median(pooled_times)
 
 
 STUB_SERVER = """
@@ -267,12 +210,19 @@ def bench_client_cost(pairs: int) -> None:
             f"{ms(pct(plain, 0.5))}, client p50 {ms(pct(ours, 0.5))}, difference "
             f"{difference * 1e6:.0f} us per call"
         )
+        RESULTS.add(
+            "Uncached client call, zero-latency stub, p50",
+            statistics.median(ours) * 1000,
+            "ms",
+            "pooled Session.get().json() of the stub",
+            statistics.median(plain) * 1000,
+        )
     finally:
         stub.terminate()
         stub.wait(timeout=5)
 
 
-def bench_cached(label: str, client: Any, count: int, target_ms: float) -> None:
+def bench_cached(label: str, client: Any, count: int, target_ms: float, direct: float) -> None:
     from profileviewer.client import ProfileRef
 
     ref = ProfileRef("userId", "qrc-117322")
@@ -286,6 +236,15 @@ def bench_cached(label: str, client: Any, count: int, target_ms: float) -> None:
         f"Cached traits call, {label} ({count} calls): p50 {ms(pct(samples, 0.5))}  "
         f"p99 {ms(pct(samples, 0.99))}  (target < {target_ms} ms)"
     )
+    RESULTS.add(
+        f"Cached client call, {label.split(' (')[0]}, p50",
+        statistics.median(samples) * 1000,
+        "ms",
+        "a direct upstream call for the same data (pooled), p50",
+        direct * 1000,
+        f"value < {target_ms}",
+    )
+    RESULTS.samples[f"cached client call, {label.split(' (')[0]}"] = in_ms(samples)
 
 
 def bench_stampede(label: str, client: Any, refs: list[Any]) -> None:
@@ -318,6 +277,14 @@ def bench_stampede(label: str, client: Any, refs: list[Any]) -> None:
         f"50 threads asking for one uncached profile at once, {label}: upstream calls per "
         f"round {rounds} (target 1)"
     )
+    RESULTS.add(
+        f"Upstream calls for 50 threads asking at once, {label.split(' (')[0]} (worst round)",
+        max(rounds),
+        "calls",
+        "one call",
+        1,
+        "value <= 1",
+    )
 
 
 def main() -> None:
@@ -325,15 +292,15 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--cached", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", help="write the figures for the report here")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="pv-bench-client-"))
-    server = None
+    upstream = None
     try:
         print("Starting the sandbox (gunicorn, SQLite, 20 demo profiles)...", flush=True)
-        server, base_url = start_sandbox(workdir)
-        wait_until_up(base_url)
-        setup_django(base_url)
+        upstream = start_upstream(workdir, latency_ms=LATENCY_MS, workers=2)
+        setup_django(upstream.api_url)
 
         from dataclasses import replace
 
@@ -342,15 +309,15 @@ def main() -> None:
 
         from profileviewer.client import ClientConfig, ProfileRef, ProfilesClient, get_client
 
-        bench_overhead(args.calls)
+        direct = bench_overhead(args.calls)
         bench_client_cost(5 * args.calls)
-        bench_cached("local-memory cache", get_client(), args.cached, 0.5)
+        bench_cached("local-memory cache", get_client(), args.cached, 0.5, direct)
 
         redis.Redis.from_url(REDIS_URL).ping()
         redis_cache = RedisCache(REDIS_URL, {"KEY_PREFIX": "pv-bench"})
         redis_config = replace(ClientConfig.from_settings(), redis_url=REDIS_URL)
         redis_client = ProfilesClient(redis_config, cache=redis_cache)
-        bench_cached(f"Redis cache ({REDIS_URL})", redis_client, args.cached, 2.0)
+        bench_cached(f"Redis cache ({REDIS_URL})", redis_client, args.cached, 2.0, direct)
 
         listing = get_client().list_profiles(size=2 * args.rounds)
         refs = list(listing.profiles)
@@ -360,10 +327,10 @@ def main() -> None:
         bench_stampede("Redis (single flight + lock)", redis_client, redis_refs)
         redis_cache.clear()
     finally:
-        if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=10)
+        if upstream is not None:
+            upstream.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    RESULTS.write(args.json)
 
 
 if __name__ == "__main__":

@@ -41,10 +41,7 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,9 +51,21 @@ from typing import Any
 
 import requests
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
-TOKEN = "sandbox-token"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.results import Results
+from tests.benchmarks.results import ms as in_ms
+from tests.benchmarks.servers import (
+    TOKEN,
+    Server,
+    Upstream,
+    free_port,
+    sandbox_env,
+    serve,
+    start_upstream,
+)
+
+RESULTS = Results("viewer")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 LATENCY_MS = 50
 JOE = "userId:qrc-117322"
@@ -97,108 +106,35 @@ TIMINGS_SCRIPT = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def base_env(database: Path, port: int) -> dict[str, str]:
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SANDBOX_", "INTILERY_", "DJANGO_", "VIEWER_"))
-        and name not in ("REDIS_URL", "DATABASE_URL", "DEBUG")
-    }
-    env.update(
-        SANDBOX="true",
-        DEBUG="false",
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{database}",
-        SANDBOX_RATE_LIMIT_ENABLED="false",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="profileviewer.settings",
-        PYTHONPATH=str(BASE_DIR),
-        PYTHONWARNINGS="ignore::UserWarning",
-    )
-    return env
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server for {url} exited with {process.returncode}")
-        try:
-            requests.get(url, timeout=5)
-            return
-        except (requests.ConnectionError, requests.Timeout):  # a cold first request may be slow
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not start")
-
-
-def start_upstream(workdir: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    port = free_port()
-    env = base_env(workdir / "bench.sqlite3", port)
-    manage = [str(VENV_BIN / "python"), str(BASE_DIR / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True)
-    subprocess.run(
-        [*manage, "seed_demo", "--profiles", "20", "--large-profiles", "0"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    subprocess.run([*manage, "ensure_demo_agent"], env=env, check=True, stdout=subprocess.DEVNULL)
-    env["SANDBOX_FAULT_LATENCY_MS"] = str(LATENCY_MS)
-    access_log = workdir / "upstream-access.log"
-    process = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "profileviewer.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "16",
-            "--worker-class",
-            "gthread",
-            "--keep-alive",
-            "30",  # as make run: pooled connections to it are not closed under the client
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(m)s %(U)s?%(q)s",
-        ],
-        env=env,
-        cwd=BASE_DIR,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for(url + "/sandbox/", process)
-    return process, url, access_log
-
-
 SHAPES = {"local": (1, 32), "redis": (2, 16)}  # workers, threads
 FLUSH_PATH = "/__bench__/flush-cache"
 
 
-def start_app(workdir: Path, upstream: str, shape: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_app(workdir: Path, upstream: Upstream, shape: str) -> Server:
+    """The app on the upstream's database (its demo / demo sign-in), calling the upstream."""
     port = free_port()
-    env = base_env(workdir / "bench.sqlite3", port)
-    env["INTILERY_API_URL"] = upstream + "/sandbox"
-    env["BENCH_STATIC_ROOT"] = str(workdir / "static")
-    env["BENCH_WORKERS"], env["BENCH_THREADS"] = (str(n) for n in SHAPES[shape])
+    workers, threads = SHAPES[shape]
+    env = sandbox_env(
+        upstream.database,
+        port,
+        INTILERY_API_URL=upstream.api_url,
+        BENCH_STATIC_ROOT=workdir / "static",
+        BENCH_WORKERS=workers,
+        BENCH_THREADS=threads,
+        # One agent asks for hundreds of panels, most of them fresh, within seconds: their
+        # own allowance (agents/limits.py) is not what this measures.
+        AGENT_RATE=1_000_000,
+        AGENT_BURST=1_000_000,
+        AGENT_FRESH_RATE=1_000_000,
+        AGENT_FRESH_BURST=1_000_000,
+    )
     if shape == "redis":
         import redis
 
         env["REDIS_URL"] = REDIS_URL
         redis.Redis.from_url(REDIS_URL).flushdb()
-    process = subprocess.Popen(
-        [sys.executable, __file__, "--serve-app", str(port)], env=env, cwd=BASE_DIR
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_for(url + "/accounts/login/", process)
-    return process, url
+    command = [sys.executable, __file__, "--serve-app", str(port)]
+    return serve(env, port, workers=workers, threads=threads, command=command)
 
 
 def serve_app(port: int) -> None:
@@ -280,26 +216,6 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
 
-class AccessLog:
-    """The upstream's access log, read from where the last read stopped."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.position = 0
-
-    def skip(self) -> None:
-        time.sleep(0.05)
-        self.position = self.path.stat().st_size if self.path.exists() else 0
-
-    def new_paths(self) -> list[str]:
-        time.sleep(0.05)  # gunicorn writes the line after the response
-        with self.path.open() as log:
-            log.seek(self.position)
-            lines = log.read().splitlines()
-            self.position = log.tell()
-        return [line.split(" ", 1)[1].rstrip("?") for line in lines if line.startswith("GET ")]
-
-
 def replay(direct: requests.Session, calls: list[str], pool: ThreadPoolExecutor | None) -> None:
     """The same upstream requests a panel made, straight to the upstream."""
     if pool is not None:
@@ -310,7 +226,9 @@ def replay(direct: requests.Session, calls: list[str], pool: ThreadPoolExecutor 
         direct.get(call, timeout=30).json()
 
 
-def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
+def bench_panels(app: str, upstream: Upstream, samples: int, shape: str) -> float:
+    """Prints each panel's figures; returns the slowest panel's direct upstream p50 (s)."""
+    log = upstream.log
     session = signed_in_session(app)
     direct = requests.Session()
     # Uncompressed, as the app's client asks an upstream on loopback (client/transport.py):
@@ -325,6 +243,10 @@ def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
         f"{'middle half':>13}{'cached p50':>14}"
     )
     ratios = []
+    all_viewer: list[float] = []
+    all_direct: list[float] = []
+    all_cached: list[float] = []
+    slowest_direct = 0.0
     for panel in PANELS:
         url = f"{app}/profile/{panel}"
         # The calls of a request in steady state: the first one also reads whether Joe is a
@@ -332,7 +254,7 @@ def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
         session.get(url, params={"ref": JOE, "fresh": "1"}, headers=htmx, timeout=30)
         log.skip()
         session.get(url, params={"ref": JOE, "fresh": "1"}, headers=htmx, timeout=30)
-        calls = [upstream + path for path in log.new_paths()]
+        calls = [upstream.server.url + a.path for a in log.new() if a.method == "GET"]
         # The summary, the activity chart and viewed-not-bought fetch side by side, so
         # their direct equivalent does too; the others call in sequence.
         parallel = panel in ("summary", "activity", "viewed-not-bought")
@@ -352,6 +274,26 @@ def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
         pool.shutdown()
         ratio = p50(viewer_times) / p50(direct_times)
         ratios.append(ratio)
+        slowest_direct = max(slowest_direct, p50(direct_times))
+        all_viewer += viewer_times
+        all_direct += direct_times
+        all_cached += cached_times
+        reference = f"the panel's {len(calls)} upstream call(s), direct, p50"
+        RESULTS.add(
+            f"{shape}: {panel} panel, uncached, p50",
+            p50(viewer_times) * 1000,
+            "ms",
+            reference,
+            p50(direct_times) * 1000,
+            "ratio <= 1.10",
+        )
+        RESULTS.add(
+            f"{shape}: {panel} panel, cached, p50",
+            p50(cached_times) * 1000,
+            "ms",
+            reference,
+            p50(direct_times) * 1000,
+        )
         paired = [v / d for v, d in zip(viewer_times, direct_times, strict=True)]
         low, _, high = statistics.quantiles(paired, n=4)
         print(
@@ -359,9 +301,14 @@ def bench_panels(app: str, upstream: str, log: AccessLog, samples: int) -> None:
             f"{ratio:>8.2f}{f'{low:.2f}-{high:.2f}':>13}{ms(p50(cached_times)):>14}"
         )
     print(f"worst uncached ratio {max(ratios):.2f} (target <= 1.10)")
+    RESULTS.samples[f"{shape}: panels, uncached"] = in_ms(all_viewer)
+    RESULTS.samples[f"{shape}: their upstream calls, direct"] = in_ms(all_direct)
+    RESULTS.samples[f"{shape}: panels, cached"] = in_ms(all_cached)
+    return slowest_direct
 
 
-def bench_browser(app: str, navigations: int, workers: int) -> None:
+def bench_browser(app: str, navigations: int, workers: int, shape: str, direct: float) -> None:
+    """``direct``: the slowest panel's upstream calls made directly (s), the reference."""
     from playwright.sync_api import expect, sync_playwright
 
     def flush_app_cache() -> None:
@@ -456,10 +403,28 @@ def bench_browser(app: str, navigations: int, workers: int) -> None:
     )
     for label, values in times.items():
         print(f"  {label:<22} p50 {ms(p50(values))}   max {ms(max(values))}")
+        RESULTS.add(
+            f"{shape}: Chromium, all panels rendered, {label}, p50",
+            p50(values) * 1000,
+            "ms",
+            "the slowest panel's upstream calls, direct, p50",
+            direct * 1000,
+            f"value < {target * 1000:.0f}",
+        )
+    RESULTS.samples[f"{shape}: Chromium page, first view"] = in_ms(times["first view"])
+    RESULTS.samples[f"{shape}: Chromium page, cached"] = in_ms(times["cached"])
     print(f"  first view, new tab, cold browser cache {ms(cold_time)}")
     print(
         f"  transferred: cold browser cache {cold_bytes / 1024:.1f} KB, "
         f"static cached {warm_bytes / 1024:.1f} KB (target < 40 KB)"
+    )
+    RESULTS.add(
+        f"{shape}: page weight, cold browser cache",
+        cold_bytes / 1024,
+        "KB",
+        "target 40 KB",
+        40,
+        "value < 40",
     )
 
 
@@ -469,36 +434,32 @@ def main() -> None:
     parser.add_argument("--navigations", type=int, default=8)
     parser.add_argument("--shapes", nargs="+", choices=SHAPES, default=list(SHAPES))
     parser.add_argument("--serve-app", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--json", help="write the figures for the report here")
     args = parser.parse_args()
     if args.serve_app:
         serve_app(args.serve_app)
         return
     workdir = Path(tempfile.mkdtemp(prefix="pv-bench-viewer-"))
-    processes: list[subprocess.Popen[bytes]] = []
+    servers: list[Server | Upstream] = []
     try:
-        upstream_process, upstream, access_log = start_upstream(workdir)
-        processes.append(upstream_process)
+        upstream = start_upstream(workdir, latency_ms=LATENCY_MS, threads=16, demo_agent=True)
+        servers.append(upstream)
         for shape in args.shapes:
             workers, threads = SHAPES[shape]
             print(f"\n=== App shape '{shape}': {workers} worker(s) x {threads} threads")
             # Measured before each shape: a shared machine's speed drifts between them.
             print(f"Machine: a fixed pure-Python loop takes {machine_speed() * 1000:.0f} ms")
-            app_process, app = start_app(workdir, upstream, shape)
-            processes.append(app_process)
-            bench_panels(app, upstream, AccessLog(access_log), args.samples)
-            bench_browser(app, args.navigations, workers)
-            app_process.send_signal(signal.SIGTERM)
-            app_process.wait(timeout=10)
-            processes.remove(app_process)
+            app = start_app(workdir, upstream, shape)
+            servers.append(app)
+            direct = bench_panels(app.url, upstream, args.samples, shape)
+            bench_browser(app.url, args.navigations, workers, shape, direct)
+            app.stop()
+            servers.remove(app)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for server in reversed(servers):
+            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+    RESULTS.write(args.json)
 
 
 if __name__ == "__main__":

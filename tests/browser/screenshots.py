@@ -10,88 +10,31 @@ and writes docs/screenshots/zendesk-simulator.png and docs/screenshots/pipedrive
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
-from urllib.error import URLError
-from urllib.request import urlopen
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.servers import BASE_DIR, Server, free_port, manage, sandbox_env, seed, serve
+
 OUT = BASE_DIR / "docs" / "screenshots"
-VENV_BIN = Path(sys.executable).parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PANELS = ("summary", "viewed-not-bought", "timeline")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def app_env(database: Path, port: int) -> dict[str, str]:
-    # Only the sandbox and local memory: a developer's DATABASE_URL or REDIS_URL stays unused.
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith(("SANDBOX_", "INTILERY_", "PIPEDRIVE_", "ZENDESK_", "DJANGO_"))
-        and name not in ("DATABASE_URL", "REDIS_URL", "DEBUG")
-    }
-    env.update(
-        SANDBOX="true",
-        PORT=str(port),
-        DATABASE_URL=f"sqlite:///{database}",
-        DJANGO_SETTINGS_MODULE="profileviewer.settings",
-        LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], env=env, cwd=BASE_DIR, check=True)
-
-
-def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    manage(env, "migrate", "--noinput", "--verbosity", "0")
-    manage(env, "seed_demo", "--profiles", "20", "--seed", "42", "--large-profiles", "0")
+def start(workdir: Path) -> Server:
+    """The app as `make run` serves it, on a small demo set of its own (none of a developer's
+    settings: only the sandbox and local memory)."""
+    database, port = workdir / "db.sqlite3", free_port()
+    seed(database, 20)
+    env = sandbox_env(database, port)
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    server = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "profileviewer.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "32",
-            "--worker-class",
-            "gthread",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=BASE_DIR,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the app exited with {server.returncode}")
-        try:
-            with urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2):
-                return server
-        except (URLError, OSError):
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("the app did not answer within 30 s")
+    return serve(env, port, workers=1, threads=32)
 
 
 def sidebar_ready(page: Any, frame_name: str) -> Any:
@@ -137,16 +80,14 @@ def take(url: str) -> None:
 
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="pv-screenshots-"))
-    port = free_port()
     server = None
     try:
-        server = serve(app_env(workdir / "db.sqlite3", port), port)
+        server = start(workdir)
         # The simulators on localhost frame the app from 127.0.0.1: cross-site, as in the hosts.
-        take(f"http://localhost:{port}")
+        take(server.url.replace("127.0.0.1", "localhost"))
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+            server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     for name in ("zendesk-simulator.png", "pipedrive-simulator.png"):
         print(f"wrote {(OUT / name).relative_to(BASE_DIR)}")

@@ -26,7 +26,7 @@ from profileviewer.client import (
 )
 from profileviewer.client.cache import cache_key
 from profileviewer.ratelimit import LocalBuckets
-from tests.client.conftest import make_config, ok, status
+from tests.client.conftest import make_config, ok, slow, status
 
 REF = ProfileRef("userId", "qrc-117322")
 JOE = {"id": "4c90b9cf-5e4d-4689-ba57-b0f3e7c813fe", "firstName": "Joe"}
@@ -387,6 +387,19 @@ def test_an_empty_bucket_refuses_within_the_budget_without_calling(hostile, clie
     assert caught.value.http_status is None
     assert len(hostile.requests) == 3
     assert client.stats()["rate_limited"] == 1
+
+
+def test_a_token_that_would_leave_no_time_for_the_call_is_busy_not_unavailable(hostile, client_for):
+    # The upstream takes 0.3 s; the next token comes 0.7 s later, leaving 0.2 s of 0.9 s.
+    hostile.will(slow(0.3, ok(JOE)))
+    client = client_for(rate_limit=1, rate_burst=1, call_budget=0.9, cache_ttl=0)
+    client.traits(REF)
+    started = time.monotonic()
+    with pytest.raises(RateLimitError) as caught:
+        client.traits(REF)
+    assert time.monotonic() - started < 0.2  # refused at once, not after a wasted wait
+    assert caught.value.code == "client_rate_limit"
+    assert len(hostile.requests) == 1
 
 
 def test_an_empty_bucket_waits_for_a_token_when_the_budget_allows(hostile, client_for):
