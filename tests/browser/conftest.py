@@ -18,6 +18,7 @@ from django.test import override_settings
 
 from profileviewer import parallel
 from profileviewer.client.client import reset_client_state
+from tests.masking.roles import give_role
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -71,7 +72,9 @@ def demo_upstream(
     reset_client_state()
     cache.clear()
     seed(profiles=6, seed=42, large_profiles=demo_large_profiles)
-    User.objects.create_user(AGENT[0], password=AGENT[1])
+    # Both roles, so nothing is masked (tests/masking checks what each role sees).
+    agent = User.objects.create_user(AGENT[0], password=AGENT[1])
+    give_role(give_role(agent, "support"), "sales")
     with override_settings(
         INTILERY_API_URL=live_server.url + "/sandbox", VIEWER_LIVE_POLL_SECONDS=15
     ):
