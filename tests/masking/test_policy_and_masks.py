@@ -6,7 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 
 from profileviewer import masking
+from profileviewer.client import Meta
 from profileviewer.embed.tokens import EmbedAgent
+from profileviewer.masking import masks
 from profileviewer.masking.masks import mask_phone, scrub
 from tests.masking.roles import give_role
 
@@ -65,3 +67,26 @@ def test_nested_phones_and_restricted_keys_are_masked_and_the_original_is_untouc
     }
     assert data["traits"]["dateOfBirth"] == "1984-03-14"
     assert scrub(data, masking.FULL) is data
+
+
+def test_one_value_held_under_a_phone_key_and_another_is_masked_only_under_the_phone_key():
+    shared = ["0161 496 0000"]
+    masked = scrub({"phones": shared, "notes": shared}, masking.RESTRICTED)
+    assert masked == {"phones": ["••• 0000"], "notes": ["0161 496 0000"]}
+
+
+def test_a_meta_answer_is_masked_in_its_traits_raw_json_and_its_own(settings):
+    settings.MASKING_RESTRICTED_TRAITS = ["dateOfBirth"]
+    data = {
+        "id": "i-1",
+        "phone": "+44 7700 900123",
+        "dateOfBirth": "1984",
+        "firstEvent": {"call": {"properties": {"mobile": "07700 900456"}}},
+    }
+    masked = masks.meta(Meta.from_json(data), masking.RESTRICTED)
+    for raw in (masked.raw, masked.traits.raw):
+        assert raw["phone"] == "••• 0123" and "dateOfBirth" not in raw
+        assert raw["firstEvent"]["call"]["properties"]["mobile"] == "••• 0456"
+    assert masked.first_events["call"]["properties"]["mobile"] == "••• 0456"
+    assert masked.traits.phone == "••• 0123" and "dateOfBirth" not in masked.traits.custom
+    assert data["dateOfBirth"] == "1984"
