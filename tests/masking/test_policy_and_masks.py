@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 
 from profileviewer import masking
 from profileviewer.client import Meta
@@ -21,6 +21,19 @@ def test_a_superuser_sees_everything_and_a_user_without_a_group_nothing(db):
 def test_a_user_in_a_role_gets_that_roles_permissions(db):
     sales = masking.for_user(give_role(User.objects.create_user("sam"), "sales"))
     assert (sales.full_phone, sales.restricted_traits, sales.raw_events) == (True, False, False)
+
+
+def test_a_users_own_permission_counts_with_their_roles_in_one_query(db, django_assert_num_queries):
+    user = give_role(User.objects.create_user("sam"), "sales")
+    user.user_permissions.add(Permission.objects.get(codename="view_raw_events"))
+    with django_assert_num_queries(1):
+        policy = masking.for_user(user)
+    assert (policy.full_phone, policy.restricted_traits, policy.raw_events) == (True, False, True)
+
+
+def test_an_inactive_user_sees_nothing_whatever_their_role(db):
+    user = give_role(User.objects.create_user("gone", is_active=False), "support")
+    assert masking.for_user(user) == masking.RESTRICTED
 
 
 def test_host_users_take_their_hosts_role_and_a_missing_group_masks_everything(db, settings):
