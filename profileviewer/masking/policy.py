@@ -7,13 +7,15 @@ Anyone without a role sees the least: the default policy, in force wherever none
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 
 from profileviewer.embed.tokens import EmbedAgent
@@ -60,8 +62,23 @@ def _policy(holders: Q) -> Policy:
     """What the permissions of this app that ``holders`` hold show: one query."""
     from django.contrib.auth.models import Permission  # the app package loads before models
 
-    permissions = Permission.objects.filter(holders, content_type__app_label=APP)
+    permissions = Permission.objects.filter(holders, content_type__app_label=APP).order_by()
     return _from_codenames(set(permissions.values_list("codename", flat=True)))
+
+
+def _kept(key: str, read: Callable[[], Policy]) -> Policy:
+    """``read()``, kept in the cache for MASKING_POLICY_CACHE_SECONDS: an agent's every
+    request needs it, and a changed role may take that long to apply (README, "Roles and
+    masking"). A cache outage reads as a miss."""
+    seconds = settings.MASKING_POLICY_CACHE_SECONDS
+    if not seconds:
+        return read()
+    key = f"pv:masking:policy:{key}"
+    policy = cache.get(key)
+    if not isinstance(policy, Policy):
+        policy = read()
+        cache.set(key, policy, seconds)
+    return policy
 
 
 def for_user(user: AbstractBaseUser) -> Policy:
@@ -71,7 +88,7 @@ def for_user(user: AbstractBaseUser) -> Policy:
         return FULL
     if not user.is_active:
         return RESTRICTED
-    return _policy(Q(group__user=user) | Q(user=user))
+    return _kept(f"user:{user.pk}", lambda: _policy(Q(group__user=user) | Q(user=user)))
 
 
 def for_group(group_id: int | None) -> Policy:
@@ -81,7 +98,11 @@ def for_group(group_id: int | None) -> Policy:
 
 def for_role(name: str | None) -> Policy:
     """The policy of the group named `name`; the least when there is no such group."""
-    return _policy(Q(group__name=name)) if name else RESTRICTED
+    if not name:
+        return RESTRICTED
+    # A group's name may hold any text; its digest makes a valid cache key.
+    key = "role:" + hashlib.sha256(name.encode()).hexdigest()
+    return _kept(key, lambda: _policy(Q(group__name=name)))
 
 
 def embed_role(agent: EmbedAgent) -> str:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from types import SimpleNamespace
+
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
+from django.core.cache.backends import locmem
 
 from profileviewer import masking
 from profileviewer.client import Meta
@@ -33,6 +38,46 @@ def test_a_users_own_permission_counts_with_their_roles_in_one_query(db, django_
 
 def test_an_inactive_user_sees_nothing_whatever_their_role(db):
     user = give_role(User.objects.create_user("gone", is_active=False), "support")
+    assert masking.for_user(user) == masking.RESTRICTED
+
+
+@pytest.fixture
+def seconds_later(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """Moves the local-memory cache's clock on, so what it keeps can expire within a test."""
+
+    def later(seconds: float) -> None:
+        now = time.time() + seconds
+        monkeypatch.setattr(locmem, "time", SimpleNamespace(time=lambda: now))
+
+    return later
+
+
+def test_a_changed_role_applies_once_the_kept_policy_expires(db, settings, seconds_later):
+    settings.MASKING_POLICY_CACHE_SECONDS = 60
+    user = give_role(User.objects.create_user("sam"), "sales")
+    assert masking.for_user(user).full_phone
+    user.groups.clear()
+    seconds_later(59)
+    assert masking.for_user(user).full_phone
+    seconds_later(61)
+    assert masking.for_user(user) == masking.RESTRICTED
+
+
+def test_a_hosts_role_changed_applies_once_the_kept_policy_expires(db, settings, seconds_later):
+    settings.MASKING_POLICY_CACHE_SECONDS = 60
+    give_role(User.objects.create_user("x"), "support")
+    agent = EmbedAgent("zendesk", "acct", "7", start=0, expires=0)
+    assert masking.for_agent(agent).raw_events
+    Group.objects.get(name="support").permissions.clear()
+    seconds_later(61)
+    assert masking.for_agent(agent) == masking.RESTRICTED
+
+
+def test_with_no_time_to_keep_it_a_changed_role_applies_at_once(db, settings):
+    settings.MASKING_POLICY_CACHE_SECONDS = 0
+    user = give_role(User.objects.create_user("sam"), "sales")
+    assert masking.for_user(user).full_phone
+    user.groups.clear()
     assert masking.for_user(user) == masking.RESTRICTED
 
 
