@@ -277,6 +277,9 @@ EXPORT_CONCURRENCY = env.int("EXPORT_CONCURRENCY", 8, min=1, max=64)
 # Custom traits removed from every answer for a role without the "See the custom traits
 # MASKING_RESTRICTED_TRAITS names" permission (sales, and anyone with no role).
 MASKING_RESTRICTED_TRAITS = env.list("MASKING_RESTRICTED_TRAITS", ["dateOfBirth"])
+# How long an agent's or a host's role is kept in the cache: each request needs it, so a role
+# changed in the admin applies within this many seconds (0: read on every request).
+MASKING_POLICY_CACHE_SECONDS = env.int("MASKING_POLICY_CACHE_SECONDS", 60, min=0, max=3600)
 # Host users have no Django user: the group whose permissions each host's agents take.
 ZENDESK_ROLE = env.str("ZENDESK_ROLE", "support")
 PIPEDRIVE_ROLE = env.str("PIPEDRIVE_ROLE", "sales")

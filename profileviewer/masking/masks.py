@@ -10,6 +10,7 @@ key MASKING_RESTRICTED_TRAITS names, anywhere, and is removed with its value.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -37,72 +38,104 @@ def mask_phone(value: str) -> str:
     return MASK if len(digits) <= 6 else f"{MASK} {''.join(digits[-4:])}"
 
 
-def _is_phone_key(key: object) -> bool:
-    return isinstance(key, str) and PHONE_KEY.search(key) is not None
+@functools.lru_cache(maxsize=4096)
+def _is_phone_key(key: str) -> bool:
+    # Answers repeat the same few hundred keys; the cache's size bounds what odd ones cost.
+    return PHONE_KEY.search(key) is not None
+
+
+class _Scrubber:
+    """One answer's masking under one policy. A container the answer holds twice (a Meta's
+    raw JSON is also its traits' raw JSON) is walked once and masked the same both times."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.hidden = policy.hidden_traits
+        self.phones = not policy.full_phone
+        self.done: dict[tuple[int, bool], Any] = {}
+
+    def __call__(self, value: Any, *, phone: bool = False) -> Any:
+        if isinstance(value, dict | list):
+            key = (id(value), phone)
+            if key not in self.done:
+                walk = self._dict if isinstance(value, dict) else self._list
+                self.done[key] = walk(value, phone)
+            return self.done[key]
+        if phone and isinstance(value, str | int) and not isinstance(value, bool):
+            return mask_phone(str(value))
+        return value
+
+    def _dict(self, value: Any, phone: bool) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        changed = False
+        for key, item in value.items():
+            if key in self.hidden:
+                changed = True
+                continue
+            under_phone = phone or (self.phones and isinstance(key, str) and _is_phone_key(key))
+            new = self(item, phone=under_phone)
+            changed = changed or new is not item
+            out[key] = new
+        return out if changed else value
+
+    def _list(self, value: Any, phone: bool) -> list[Any]:
+        items = [self(item, phone=phone) for item in value]
+        changed = any(new is not old for new, old in zip(items, value, strict=True))
+        return items if changed else value
 
 
 def scrub(value: Any, policy: Policy, *, phone: bool = False) -> Any:
     """`value` (JSON) without its restricted keys and with its phones masked; the same object
     when nothing in it needed changing."""
-    if isinstance(value, dict):
-        hidden = policy.hidden_traits
-        out: dict[Any, Any] = {}
-        changed = False
-        for key, item in value.items():
-            if key in hidden:
-                changed = True
-                continue
-            under_phone = phone or (not policy.full_phone and _is_phone_key(key))
-            new = scrub(item, policy, phone=under_phone)
-            changed = changed or new is not item
-            out[key] = new
-        return out if changed else value
-    if isinstance(value, list):
-        items = [scrub(item, policy, phone=phone) for item in value]
-        changed = any(new is not old for new, old in zip(items, value, strict=True))
-        return items if changed else value
-    if phone and isinstance(value, str | int) and not isinstance(value, bool):
-        return mask_phone(str(value))
-    return value
+    return _Scrubber(policy)(value, phone=phone)
+
+
+def _traits(result: Traits, policy: Policy, scrubber: _Scrubber) -> Traits:
+    return dataclasses.replace(
+        result,
+        phone=result.phone if policy.full_phone else mask_phone(result.phone),
+        custom=scrubber(result.custom),
+        raw=scrubber(result.raw),
+    )
 
 
 def traits(result: Traits, policy: Policy) -> Traits:
     if policy.masks_nothing:
         return result
-    return dataclasses.replace(
-        result,
-        phone=result.phone if policy.full_phone else mask_phone(result.phone),
-        custom=scrub(result.custom, policy),
-        raw=scrub(result.raw, policy),
-    )
+    return _traits(result, policy, _Scrubber(policy))
 
 
 def meta(result: Meta, policy: Policy) -> Meta:
     if policy.masks_nothing:
         return result
+    scrubber = _Scrubber(policy)
     return dataclasses.replace(
         result,
-        traits=traits(result.traits, policy),
-        first_events=scrub(result.first_events, policy),
-        last_events=scrub(result.last_events, policy),
-        raw=scrub(result.raw, policy),
+        traits=_traits(result.traits, policy, scrubber),
+        first_events=scrubber(result.first_events),
+        last_events=scrubber(result.last_events),
+        raw=scrubber(result.raw),
     )
 
 
-def event(result: Event, policy: Policy) -> Event:
-    raw = scrub(result.raw, policy) if policy.raw_events else None
+def _event(result: Event, policy: Policy, scrubber: _Scrubber) -> Event:
+    raw = scrubber(result.raw) if policy.raw_events else None
     if policy.masks_nothing and raw is result.raw:
         return result
     return dataclasses.replace(
         result,
-        properties=scrub(result.properties, policy),
-        context=scrub(result.context, policy),
+        properties=scrubber(result.properties),
+        context=scrubber(result.context),
         raw=raw,
     )
 
 
+def event(result: Event, policy: Policy) -> Event:
+    return _event(result, policy, _Scrubber(policy))
+
+
 def event_page(page: EventPage, policy: Policy) -> EventPage:
-    return dataclasses.replace(page, events=tuple(event(e, policy) for e in page.events))
+    scrubber = _Scrubber(policy)
+    return dataclasses.replace(page, events=tuple(_event(e, policy, scrubber) for e in page.events))
 
 
 def external_id(result: ExternalId, policy: Policy) -> ExternalId:

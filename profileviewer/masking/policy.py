@@ -7,13 +7,16 @@ Anyone without a role sees the least: the default policy, in force wherever none
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
 
 from profileviewer.embed.tokens import EmbedAgent
 
@@ -55,32 +58,51 @@ def _from_codenames(codenames: set[str]) -> Policy:
     )
 
 
-def for_user(user: AbstractBaseUser) -> Policy:
-    """A signed-in user's: their groups' permissions and their own (a superuser has all)."""
-    if getattr(user, "is_superuser", False):
-        return FULL
-    prefix = f"{APP}."
-    perms = user.get_all_permissions()  # type: ignore[attr-defined]
-    return _from_codenames({perm.removeprefix(prefix) for perm in perms if perm.startswith(prefix)})
-
-
-def _group_permissions(**group: object) -> Policy:
+def _policy(holders: Q) -> Policy:
+    """What the permissions of this app that ``holders`` hold show: one query."""
     from django.contrib.auth.models import Permission  # the app package loads before models
 
-    codenames = Permission.objects.filter(
-        content_type__app_label=APP, **{f"group__{key}": value for key, value in group.items()}
-    ).values_list("codename", flat=True)
-    return _from_codenames(set(codenames))
+    permissions = Permission.objects.filter(holders, content_type__app_label=APP).order_by()
+    return _from_codenames(set(permissions.values_list("codename", flat=True)))
+
+
+def _kept(key: str, read: Callable[[], Policy]) -> Policy:
+    """``read()``, kept in the cache for MASKING_POLICY_CACHE_SECONDS: an agent's every
+    request needs it, and a changed role may take that long to apply (README, "Roles and
+    masking"). A cache outage reads as a miss."""
+    seconds = settings.MASKING_POLICY_CACHE_SECONDS
+    if not seconds:
+        return read()
+    key = f"pv:masking:policy:{key}"
+    policy = cache.get(key)
+    if not isinstance(policy, Policy):
+        policy = read()
+        cache.set(key, policy, seconds)
+    return policy
+
+
+def for_user(user: AbstractBaseUser) -> Policy:
+    """A signed-in user's: their groups' permissions and their own (a superuser has all), as
+    Django's ModelBackend grants them, in one query where its get_all_permissions makes two."""
+    if getattr(user, "is_superuser", False):
+        return FULL
+    if not user.is_active:
+        return RESTRICTED
+    return _kept(f"user:{user.pk}", lambda: _policy(Q(group__user=user) | Q(user=user)))
 
 
 def for_group(group_id: int | None) -> Policy:
     """The policy of a group (a service key's role); the least for none."""
-    return RESTRICTED if group_id is None else _group_permissions(pk=group_id)
+    return RESTRICTED if group_id is None else _policy(Q(group__pk=group_id))
 
 
 def for_role(name: str | None) -> Policy:
     """The policy of the group named `name`; the least when there is no such group."""
-    return _group_permissions(name=name) if name else RESTRICTED
+    if not name:
+        return RESTRICTED
+    # A group's name may hold any text; its digest makes a valid cache key.
+    key = "role:" + hashlib.sha256(name.encode()).hexdigest()
+    return _kept(key, lambda: _policy(Q(group__name=name)))
 
 
 def embed_role(agent: EmbedAgent) -> str:

@@ -7,7 +7,9 @@ tests use to put a stub in place of the real client.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -25,6 +27,7 @@ from profileviewer.client import (
     NotFoundError,
     ProfileRef,
     ProfileRefError,
+    ProfilesClient,
     ProtocolError,
     Traits,
     get_client,
@@ -49,10 +52,39 @@ CHART_PARALLEL_PAGES = 3
 _EPOCH = datetime.min.replace(tzinfo=UTC)
 
 
+class _MetaReadOnce(MaskedClient):
+    """A request's client whose `meta` answers are read and masked once: a panel checks its
+    customer exists (require_customer) and then reads the same answer for itself. See
+    docs/performance.md, "Cached panel cost"."""
+
+    def __init__(self, client: ProfilesClient, policy: masking.Policy) -> None:
+        super().__init__(client, policy)
+        self._metas: dict[tuple[ProfileRef, bool], list[Meta]] = {}
+
+    def meta(self, ref: ProfileRef, *, fresh: bool = False) -> list[Meta]:
+        key = (ref, fresh)
+        if key not in self._metas:
+            self._metas[key] = super().meta(ref, fresh=fresh)
+        return self._metas[key]
+
+
+_request_client: ContextVar[MaskedClient | None] = ContextVar("viewer_client", default=None)
+
+
 def client() -> MaskedClient:
     """The client, every answer masked for the agent's role (masking.override, set by
     agent_required): no panel can show what the role may not see."""
-    return MaskedClient(get_client(), masking.current())
+    return _request_client.get() or MaskedClient(get_client(), masking.current())
+
+
+@contextmanager
+def meta_read_once() -> Iterator[None]:
+    """Within it, `client()` reads each `meta` answer once (a view's steps share it)."""
+    token = _request_client.set(_MetaReadOnce(get_client(), masking.current()))
+    try:
+        yield
+    finally:
+        _request_client.reset(token)
 
 
 # --- Look-up ------------------------------------------------------------------------------

@@ -106,8 +106,9 @@ def _panel(
 ) -> HttpResponse:
     try:
         ref = _ref(request)
-        services.require_customer(ref)
-        context = load(ref, _fresh(request))
+        with services.meta_read_once():
+            services.require_customer(ref)
+            context = load(ref, _fresh(request))
     except IntileryError as error:
         return _panel_error(request, panel, agent_error(error, where=f"the {panel} panel"))
     return _render_panel(request, panel, {"ref": ref, "ref_query": _ref_query(ref), **context})

@@ -13,6 +13,8 @@ from profileviewer.client import (
     IntileryError,
     Meta,
     NotFoundError,
+    ProfileRef,
+    ProfilesClient,
     ProtocolError,
     RateLimitError,
     UnavailableError,
@@ -274,3 +276,27 @@ def test_with_caching_off_a_panel_reads_the_upstream_each_time(
     assert read
     agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX)
     assert len(upstream_requests) == 2 * read
+
+
+# --- What a panel reads ------------------------------------------------------------------
+
+
+@pytest.fixture
+def meta_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The refs of every `meta` read the client is asked for, from its cache or upstream."""
+    reads: list[str] = []
+    meta = ProfilesClient.meta
+
+    def counted(self: ProfilesClient, ref: ProfileRef, **kwargs: bool) -> list[Meta]:
+        reads.append(str(ref))
+        return meta(self, ref, **kwargs)
+
+    monkeypatch.setattr(ProfilesClient, "meta", counted)
+    return reads
+
+
+@pytest.mark.parametrize("panel", ["traits", "meta", "summary"])
+def test_a_panel_reads_its_customers_metadata_once_per_request(agent, upstream, meta_reads, panel):
+    for _ in range(2):  # the second request finds the answer cached, and reads it again
+        assert agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX).status_code == 200
+    assert meta_reads == [JOE, JOE]
