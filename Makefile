@@ -69,7 +69,7 @@ run: install
 	$(PY) manage.py ensure_demo_agent && \
 	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
 	echo "" && \
-	echo "  Profile Viewer:  http://127.0.0.1:$(PORT)/   (login: demo / demo)" && \
+	echo "  Profile Viewer:  http://127.0.0.1:$(PORT)/   (login: demo / demo, role support)" && \
 	echo "  Sandbox API:     http://127.0.0.1:$(PORT)/sandbox/demo/demo/DEMO/v1/profiles" && \
 	echo "                   headers: content-type: application/json, auth-token: sandbox-token" && \
 	echo "" && \
