@@ -34,8 +34,8 @@ graceful_timeout = 25
 # Longer than a load balancer's usual 60 s idle timeout, so the balancer closes first and
 # never sends a request down a connection gunicorn is closing.
 keepalive = 75
-# The longest ref the app accepts (512 characters, up to 6 KB percent-encoded) and a
-# timeline's filters fit; gunicorn allows no more than 8190 unless unlimited.
+# The longest ref the app accepts, percent-encoded, and a timeline's filters fit
+# (tests/deploy/test_gunicorn_conf.py); gunicorn allows no more than 8190 unless unlimited.
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190

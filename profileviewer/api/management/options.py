@@ -32,5 +32,8 @@ def parse_moment(option: str, text: str) -> datetime:
     except ValueError:
         moment = None
     if moment is None:
-        raise CommandError(f"{option} must be an ISO 8601 date or datetime, not {text!r}.")
+        # Exit 2, as argparse's own usage errors do.
+        raise CommandError(
+            f"{option} must be an ISO 8601 date or datetime, not {text!r}.", returncode=2
+        )
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

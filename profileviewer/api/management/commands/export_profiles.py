@@ -10,37 +10,19 @@ from __future__ import annotations
 import dataclasses
 import signal
 import threading
-from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any, TextIO, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.dateparse import parse_date, parse_datetime
 
+from profileviewer.api.management.options import parse_moment
 from profileviewer.client.client import ProfilesClient
 from profileviewer.client.config import ClientConfig
 from profileviewer.export import ExportError, ExportOptions, UpstreamFailure, run_export
 from profileviewer.export.progress import ProgressBar
 from profileviewer.export.roles import masked_client
-
-
-def parse_since(text: str) -> datetime:
-    """A date (midnight UTC) or an ISO 8601 datetime (UTC when it has no zone)."""
-    try:
-        moment = parse_datetime(text)
-        if moment is None:
-            day = parse_date(text)
-            moment = datetime.combine(day, time(0)) if day else None
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise CommandError(
-            f"--since must be a date or an ISO 8601 datetime, not {text!r}.", returncode=2
-        )
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
 
 # A batch job's call budget: the client counts the wait for a token against it, so an agent's
 # 3 s budget would leave a request that waited long for its token almost no time to be
@@ -92,7 +74,7 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        since = parse_since(options["since"]) if options["since"] else None
+        since = parse_moment("--since", options["since"]) if options["since"] else None
         if since is not None and not options["with_events"]:
             raise CommandError("--since filters events: add --with-events.", returncode=2)
         export = ExportOptions(
