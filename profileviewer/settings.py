@@ -155,6 +155,13 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+# This process's own memory, for what every request reads and may be as old in one process as
+# in another (the agents' masking policies): read without a round trip to Redis.
+CACHES["process"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "profileviewer-process",
+    "OPTIONS": {"MAX_ENTRIES": 10_000},
+}
 
 # --- The upstream Intilery Profiles API ---------------------------------------------------
 SANDBOX_CLIENT_ID = env.str("SANDBOX_CLIENT_ID", "demo")

@@ -27,7 +27,11 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "profileviewer-tests",
-    }
+    },
+    "process": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "profileviewer-tests-process",
+    },
 }
 # Tests that exercise the shared cache, limiter or lock ask for Redis explicitly
 # (override_settings(REDIS_URL=TEST_REDIS_URL)); everything else runs on local memory.

@@ -20,13 +20,14 @@ def _fresh_sandbox_rate_limit():
 def _fresh_client_state():
     """Every test starts with a new pooled session, full client buckets, an empty single-flight
     map and zeroed counters, and no cached upstream answers from an earlier test."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from profileviewer import parallel
     from profileviewer.client import reset_client_state
 
     reset_client_state()
-    cache.clear()
+    for kept in caches.all():
+        kept.clear()
     yield
     # A profile page's warm-up may still be reading: it must not reach the next test.
     assert parallel.wait_idle(), "background reads still running 10 s after the test"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Q
 
 from profileviewer.embed.tokens import EmbedAgent
@@ -67,17 +67,19 @@ def _policy(holders: Q) -> Policy:
 
 
 def _kept(key: str, read: Callable[[], Policy]) -> Policy:
-    """``read()``, kept in the cache for MASKING_POLICY_CACHE_SECONDS: an agent's every
+    """``read()``, kept in this process for MASKING_POLICY_CACHE_SECONDS: an agent's every
     request needs it, and a changed role may take that long to apply (README, "Roles and
-    masking"). A cache outage reads as a miss."""
+    masking"), in each process alike; kept in Redis, it cost each request a round trip
+    (docs/performance.md, "Cached panel cost")."""
     seconds = settings.MASKING_POLICY_CACHE_SECONDS
     if not seconds:
         return read()
     key = f"pv:masking:policy:{key}"
-    policy = cache.get(key)
+    kept = caches["process"]
+    policy = kept.get(key)
     if not isinstance(policy, Policy):
         policy = read()
-        cache.set(key, policy, seconds)
+        kept.set(key, policy, seconds)
     return policy
 
 

@@ -62,6 +62,13 @@ def _patched(target: str, replacement: object) -> Iterator[None]:
         yield
 
 
+def _default_cache() -> Any:
+    """The shared cache (Redis here), where the policy was kept before."""
+    from django.core.cache import caches
+
+    return caches["default"]
+
+
 def _settings(**values: object) -> contextlib.AbstractContextManager[None]:
     from django.test import override_settings
 
@@ -74,6 +81,9 @@ ABLATIONS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
     "policy-cache": lambda: _settings(MASKING_POLICY_CACHE_SECONDS=0),
     "meta-once": lambda: _patched(
         "profileviewer.viewer.services.meta_read_once", contextlib.nullcontext
+    ),
+    "policy-in-process": lambda: _patched(
+        "profileviewer.masking.policy.caches", {"process": _default_cache()}
     ),
 }
 

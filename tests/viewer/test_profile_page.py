@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
+from django.conf import settings
 from django.test import Client, override_settings
 
 from profileviewer import parallel
@@ -402,7 +403,8 @@ def test_a_cache_outage_slows_the_viewer_down_but_breaks_nothing(agent: Client, 
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
-        }
+        },
+        "process": settings.CACHES["process"],  # each process's own memory: no Redis in it
     }
     with override_settings(CACHES=broken, SESSION_ENGINE="django.contrib.sessions.backends.db"):
         page = agent.get("/profile", {"ref": JOE})
