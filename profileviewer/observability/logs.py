@@ -22,10 +22,16 @@ JSON_FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s"
 class RouteNotPathFilter(logging.Filter):
     """Django's request lines name the path, and an API path (or the sandbox's) holds the
     customer's reference: they name the URL pattern instead, and leave the request (whose
-    repr is its path) out of the line."""
+    repr is its path) out of the line. A probe's gets none: a 503 from /readyz is the answer
+    it exists to give, said by our own request line, not an error with a traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # Imported here: this module is read by the settings, before any URL module may be.
+        from profileviewer.observability.urls import PROBE_PATHS
+
         request = record.__dict__.pop("request", None)
+        if getattr(request, "path", None) in PROBE_PATHS:
+            return False
         if request is not None and isinstance(record.args, tuple) and len(record.args) == 2:
             match = getattr(request, "resolver_match", None)
             record.args = (record.args[0], getattr(match, "view_name", "unmatched"))
@@ -83,8 +89,11 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
 def log_request(
     *, method: str, route: str, status: int, seconds: float, actor: str, probe: bool
 ) -> None:
-    """The one line a request gets (a health probe's only at DEBUG, unless it failed)."""
-    level = logging.DEBUG if probe and status < 500 else logging.INFO
+    """The one line a request gets: a health probe's only at DEBUG, and a WARNING when it
+    failed (an instance not ready, which its load balancer stops sending agents to)."""
+    level = logging.INFO
+    if probe:
+        level = logging.DEBUG if status < 500 else logging.WARNING
     logging.getLogger(REQUESTS_LOGGER).log(
         level,
         "%s %s %d in %.1f ms by %s",

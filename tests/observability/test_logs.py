@@ -4,6 +4,7 @@ identifiers only at DEBUG."""
 from __future__ import annotations
 
 import logging
+import socket
 
 import pytest
 from django.test import override_settings
@@ -101,6 +102,22 @@ def test_health_probes_are_logged_only_at_debug(client, log_lines):
         if line["route"] == "healthz"
     ]
     assert line["level"] == "DEBUG"
+
+
+def test_a_failing_readiness_probe_is_one_warning_and_no_error(client, log_lines):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed once the block ends: nothing listens there
+    unreachable = f"http://127.0.0.1:{port}/sandbox"
+    with override_settings(INTILERY_API_URL=unreachable, READYZ_UPSTREAM_BUDGET=0.5):
+        assert client.get("/readyz").status_code == 503
+    lines = log_lines()
+    assert lines_of(lines, "django.request") == []
+    [line] = [
+        line for line in lines_of(lines, "profileviewer.requests") if line["route"] == "readyz"
+    ]
+    assert (line["level"], line["status"]) == ("WARNING", 503)
+    assert line["request_id"] != "-"
 
 
 def test_development_logs_are_plain_text_with_the_request_id(agent, upstream, capsys):
