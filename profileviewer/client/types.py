@@ -215,7 +215,6 @@ class Event:
     received_time: datetime | None
     source: str
     properties: dict[str, Any]
-    context: dict[str, Any]
     # The event as the API sent it, when the caller asked for it (``events(raw=True)``).
     raw: dict[str, Any] | None = field(default=None, repr=False)
 
@@ -225,7 +224,6 @@ class Event:
 class _RawDataJSON(msgspec.Struct):
     event: str | None = None
     properties: dict[str, Any] | None = None
-    context: dict[str, Any] | None = None
 
 
 class _EventJSON(msgspec.Struct):
@@ -259,7 +257,6 @@ def _event(item: _EventJSON, raw: dict[str, Any] | None) -> Event:
         received_time=parse_optional_time(item.receivedTime, what="received time"),
         source=item.source or "",
         properties=raw_data.properties or {},
-        context=raw_data.context or {},
         raw=raw,
     )
 

@@ -121,12 +121,7 @@ def _event(result: Event, policy: Policy, scrubber: _Scrubber) -> Event:
     raw = scrubber(result.raw) if policy.raw_events else None
     if policy.masks_nothing and raw is result.raw:
         return result
-    return dataclasses.replace(
-        result,
-        properties=scrubber(result.properties),
-        context=scrubber(result.context),
-        raw=raw,
-    )
+    return dataclasses.replace(result, properties=scrubber(result.properties), raw=raw)
 
 
 def event(result: Event, policy: Policy) -> Event:

@@ -41,7 +41,6 @@ def event(action: str, when: datetime, **properties: Any) -> Event:
         received_time=when,
         source="SEGMENT_API",
         properties=properties,
-        context={},
         raw={"eventId": event_id, "eventTime": when.isoformat(), "eventAction": action},
     )
 

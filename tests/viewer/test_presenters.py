@@ -31,7 +31,6 @@ def event(action: str, when: datetime = NOW, **properties: Any) -> Event:
         received_time=None,
         source="test",
         properties=properties,
-        context={},
     )
 
 

@@ -55,7 +55,6 @@ def _hostile_event(action: str, seconds: int):
         received_time=when,
         source="s",
         properties=props,
-        context={},
     )
 
 
