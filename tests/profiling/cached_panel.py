@@ -62,6 +62,22 @@ def _patched(target: str, replacement: object) -> Iterator[None]:
         yield
 
 
+def _full(agent: Any) -> Any:
+    from profileviewer.masking import FULL
+
+    return FULL
+
+
+@contextlib.contextmanager
+def _without_trust_work() -> Iterator[None]:
+    with (
+        mock.patch("profileviewer.agents.limits.admit", lambda request, agent: 0.0),
+        mock.patch("profileviewer.masking.for_agent", _full),
+        mock.patch("profileviewer.audit.trail.record_view", lambda request, response: None),
+    ):
+        yield
+
+
 def _default_cache() -> Any:
     """The shared cache (Redis here), where the policy was kept before."""
     from django.core.cache import caches
@@ -82,6 +98,10 @@ ABLATIONS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
     "meta-once": lambda: _patched(
         "profileviewer.viewer.services.meta_read_once", contextlib.nullcontext
     ),
+    # Not speed changes: what masking alone costs, and what all of issue 21's per-request
+    # work (the agent's limit, masking, the audit record) costs, each left out.
+    "masking": lambda: _patched("profileviewer.masking.for_agent", _full),
+    "trust": _without_trust_work,
     "policy-in-process": lambda: _patched(
         "profileviewer.masking.policy.caches", {"process": _default_cache()}
     ),
