@@ -119,9 +119,10 @@ def meta(result: Meta, policy: Policy) -> Meta:
 
 def _event(result: Event, policy: Policy, scrubber: _Scrubber) -> Event:
     raw = scrubber(result.raw) if policy.raw_events else None
-    if policy.masks_nothing and raw is result.raw:
-        return result
-    return dataclasses.replace(result, properties=scrubber(result.properties), raw=raw)
+    properties = scrubber(result.properties)
+    if raw is result.raw and properties is result.properties:
+        return result  # most events: nothing in them to mask
+    return dataclasses.replace(result, properties=properties, raw=raw)
 
 
 def event(result: Event, policy: Policy) -> Event:
