@@ -253,14 +253,16 @@ class ProfilesClient:
         size: int = MAX_PAGE_SIZE,
         fresh: bool = False,
         raw: bool = False,
+        properties: bool = True,
     ) -> EventPage:
         """One page of events (PAPI-11..13, 16). ``raw``: each event keeps the JSON the API
-        sent (``Event.raw``); without it only the fields an ``Event`` names are read."""
+        sent (``Event.raw``); without it only the fields an ``Event`` names are read, and
+        without ``properties`` not its name and properties either (for counting events)."""
         _check_paging(offset, size, window=True)
         _check_query(query)
 
         def read(content: bytes) -> EventPage:
-            events, scroll_id = read_event_page(content, raw=raw)
+            events, scroll_id = read_event_page(content, raw=raw, properties=properties)
             return EventPage(events=events, offset=offset, size=size, scroll_id=scroll_id)
 
         return self._get(

@@ -226,7 +226,9 @@ class _RawDataJSON(msgspec.Struct):
     properties: dict[str, Any] | None = None
 
 
-class _EventJSON(msgspec.Struct):
+class _EventHeadJSON(msgspec.Struct):
+    """An event without its rawData (its name and properties), which is skipped unread."""
+
     eventTime: str
     id: str | None = None
     customerId: str | None = None
@@ -234,6 +236,9 @@ class _EventJSON(msgspec.Struct):
     eventAction: str | None = None
     receivedTime: str | None = None
     source: str | None = None
+
+
+class _EventJSON(_EventHeadJSON):
     rawData: _RawDataJSON | None = None
 
 
@@ -242,12 +247,18 @@ class _EventPageJSON(msgspec.Struct):
     scrollId: str | None = None
 
 
+class _EventHeadsPageJSON(msgspec.Struct):
+    data: list[_EventHeadJSON]
+    scrollId: str | None = None
+
+
 _EVENT_PAGE = msgspec.json.Decoder(_EventPageJSON)
+_EVENT_HEADS_PAGE = msgspec.json.Decoder(_EventHeadsPageJSON)
 _NO_RAW_DATA = _RawDataJSON()
 
 
-def _event(item: _EventJSON, raw: dict[str, Any] | None) -> Event:
-    raw_data = item.rawData or _NO_RAW_DATA
+def _event(item: _EventHeadJSON, raw: dict[str, Any] | None) -> Event:
+    raw_data = (item.rawData if isinstance(item, _EventJSON) else None) or _NO_RAW_DATA
     return Event(
         profile_id=item.id or item.customerId or "",
         event_id=item.eventId or "",
@@ -261,10 +272,14 @@ def _event(item: _EventJSON, raw: dict[str, Any] | None) -> Event:
     )
 
 
-def read_event_page(content: bytes, *, raw: bool) -> tuple[tuple[Event, ...], str | None]:
+def read_event_page(
+    content: bytes, *, raw: bool, properties: bool = True
+) -> tuple[tuple[Event, ...], str | None]:
     """An events answer's events and scroll id. Without ``raw``, each event is decoded
-    straight from the bytes into the fields above (the rest skipped); with it, the whole
-    answer is read and each event keeps its JSON."""
+    straight from the bytes into the fields above (the rest skipped), without its name and
+    properties too unless ``properties``; with ``raw``, the whole answer is read and each
+    event keeps its JSON."""
+    page: _EventPageJSON | _EventHeadsPageJSON
     try:
         if raw:
             body = read_json(content)
@@ -272,7 +287,7 @@ def read_event_page(content: bytes, *, raw: bool) -> tuple[tuple[Event, ...], st
             page = msgspec.convert(body, _EventPageJSON)
         else:
             content.decode("utf-8")  # skipped fields must be UTF-8 too, as JSON requires
-            page = _EVENT_PAGE.decode(content)
+            page = (_EVENT_PAGE if properties else _EVENT_HEADS_PAGE).decode(content)
             items = [None] * len(page.data)
     except msgspec.ValidationError as error:  # first: it is a DecodeError too
         raise ProtocolError(

@@ -420,7 +420,10 @@ def activity_panel(ref: ProfileRef, *, fresh: bool = False) -> chart.ActivityCha
     while more and offset < CHART_MAX_EVENTS:
         offsets = range(offset, min(offset + CHART_PARALLEL_PAGES * 100, CHART_MAX_EVENTS), 100)
         pages = [
-            parallel.submit(api.events, ref, query, offset=o, size=100, fresh=fresh)
+            # Counted by time and action only: their names and properties are not read.
+            parallel.submit(
+                api.events, ref, query, offset=o, size=100, fresh=fresh, properties=False
+            )
             for o in offsets
         ]
         for future in pages:

@@ -227,6 +227,26 @@ def test_an_events_context_is_not_read_whatever_it_holds(context, raw):
         assert event.raw["rawData"]["context"] == context
 
 
+def test_an_event_read_for_counting_has_its_time_and_action_only():
+    # events(properties=False), as the activity chart reads: rawData is skipped unread.
+    events, _ = read_event_page(page_of({**EVENT, "rawData": "not an object"}), raw=False,
+                                properties=False)  # fmt: skip
+    [event] = events
+    assert (event.action, event.event_id, event.source) == (
+        "email_opened",
+        "ec717144-924c-4826-981b-848459c39176",
+        "SEGMENT_API",
+    )
+    assert event.event_time == datetime(2020, 11, 19, 13, 39, 17, 380000, tzinfo=UTC)
+    assert (event.name, event.properties) == ("", {})
+
+
+@pytest.mark.parametrize("when", [None, "yesterday", 12])
+def test_an_event_read_for_counting_still_needs_a_readable_time(when):
+    with pytest.raises(ProtocolError, match=r"(?i)time"):
+        read_event_page(page_of({**EVENT, "eventTime": when}), raw=False, properties=False)
+
+
 @BOTH
 def test_an_event_without_raw_data_has_empty_properties(raw):
     event = read_one({**EVENT, "rawData": None}, raw=raw)

@@ -211,9 +211,10 @@ def answering_events(*items: dict[str, Any]) -> Callable[..., EventPage]:
         size: int = 100,
         fresh: bool = False,
         raw: bool = False,
+        properties: bool = True,
     ) -> EventPage:
         body = json.dumps({"data": list(items[offset : offset + size])}).encode()
-        found, scroll_id = read_event_page(body, raw=raw)
+        found, scroll_id = read_event_page(body, raw=raw, properties=properties)
         return EventPage(found, offset, size, scroll_id)
 
     return events
@@ -264,8 +265,18 @@ class StubClient:
         size: int = 100,
         fresh: bool = False,
         raw: bool = False,
+        properties: bool = True,
     ) -> Any:
-        return self._answer("events", ref, query, offset=offset, size=size, fresh=fresh, raw=raw)
+        return self._answer(
+            "events",
+            ref,
+            query,
+            offset=offset,
+            size=size,
+            fresh=fresh,
+            raw=raw,
+            properties=properties,
+        )
 
 
 @dataclass
