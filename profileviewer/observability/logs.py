@@ -22,15 +22,16 @@ JSON_FIELDS = "%(levelname)s %(name)s %(message)s %(request_id)s"
 class RouteNotPathFilter(logging.Filter):
     """Django's request lines name the path, and an API path (or the sandbox's) holds the
     customer's reference: they name the URL pattern instead, and leave the request (whose
-    repr is its path) out of the line. A probe's gets none: a 503 from /readyz is the answer
-    it exists to give, said by our own request line, not an error with a traceback."""
+    repr is its path) out of the line. A probe's answer gets none (a 503 from /readyz is
+    the answer it exists to give, said by our own request line); a probe that crashed keeps
+    its traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         # Imported here: this module is read by the settings, before any URL module may be.
         from profileviewer.observability.urls import PROBE_PATHS
 
         request = record.__dict__.pop("request", None)
-        if getattr(request, "path", None) in PROBE_PATHS:
+        if record.exc_info is None and getattr(request, "path", None) in PROBE_PATHS:
             return False
         if request is not None and isinstance(record.args, tuple) and len(record.args) == 2:
             match = getattr(request, "resolver_match", None)

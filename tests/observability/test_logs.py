@@ -120,6 +120,22 @@ def test_a_failing_readiness_probe_is_one_warning_and_no_error(client, log_lines
     assert line["request_id"] != "-"
 
 
+def test_a_probe_that_crashes_keeps_its_traceback(client, log_lines, monkeypatch):
+    def fail(multiprocess_dir: object) -> tuple[bytes, str]:
+        raise RuntimeError("the metrics folder is gone")
+
+    monkeypatch.setattr("profileviewer.observability.metrics.exposition", fail)
+    client.raise_request_exception = False
+    with override_settings(METRICS_TOKEN="metrics-token-for-this-test-0123456789"):
+        response = client.get(
+            "/metrics", HTTP_AUTHORIZATION="Bearer metrics-token-for-this-test-0123456789"
+        )
+    assert response.status_code == 500
+    [error] = lines_of(log_lines(), "django.request")
+    assert error["level"] == "ERROR"
+    assert "the metrics folder is gone" in error["exc_info"]
+
+
 def test_development_logs_are_plain_text_with_the_request_id(agent, upstream, capsys):
     config = logging_config("text", "INFO")
     assert config["handlers"]["console"]["formatter"] == "text"
