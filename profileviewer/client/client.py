@@ -427,14 +427,16 @@ class ProfilesClient:
     def _read_kept[R](
         self, read: Callable[[bytes], R], key: str, content: Any
     ) -> tuple[Answer, R] | None:
-        """A kept answer and its reading, or None (nothing kept, or bytes that do not read:
-        only answers that read are kept, so those are logged and fetched again)."""
+        """A kept answer and its reading, or None (nothing kept, or bytes that this caller
+        cannot read: kept by a caller that reads less of them, such as the activity chart's
+        `properties=False`, or not an answer at all; logged and fetched again, so an error
+        names the upstream request it came from)."""
         if content is MISSING:
             return None
         try:
             result = read(content)
-        except UnreadableAnswer:
-            logger.warning("Client cache held an unreadable answer under %s", key)
+        except ProtocolError:
+            logger.warning("Client cache held an answer this call cannot read under %s", key)
             return None
         metrics.CACHE_LOOKUPS.labels("hit").inc()
         return Answer(content, 200, None), result

@@ -196,6 +196,24 @@ def test_a_cache_entry_that_is_not_a_readable_answer_is_a_miss(hostile, client_f
     assert len(hostile.requests) == 2
 
 
+def test_an_answer_kept_by_a_lighter_reading_that_a_fuller_one_refuses_is_asked_again(
+    hostile, client_for
+):
+    # The activity chart reads pages without rawData (properties=False), so it keeps one whose
+    # rawData a full reading refuses: that reading asks the upstream, and its error names the
+    # upstream's request, as any refused answer's does.
+    hostile.will(ok({"data": [{**event(1), "rawData": "not an object"}]}))
+    client = client_for()
+    assert client.events(REF, offset=0, size=10, properties=False).events[0].event_id == "e1"
+    with pytest.raises(ProtocolError) as refused:
+        client.events(REF, offset=0, size=10)
+    assert refused.value.request_id == "req-1111-2222"
+    assert len(hostile.requests) == 2
+    # The chart's reading is still served from the cache.
+    client.events(REF, offset=0, size=10, properties=False)
+    assert len(hostile.requests) == 2
+
+
 def test_fresh_bypasses_the_cache_and_refreshes_it(hostile, client_for):
     hostile.will(ok(JOE), ok({**JOE, "firstName": "Joseph"}))
     client = client_for()
