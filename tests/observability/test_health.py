@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.test import Client, override_settings
 
@@ -55,7 +56,7 @@ def test_readyz_is_green_with_each_checks_latency(upstream):
 
 
 def redis_cache(url: str) -> dict[str, dict[str, object]]:
-    """The cache REDIS_URL configures in production (settings.py), pointed at ``url``."""
+    """The caches REDIS_URL configures in production (settings.py), pointed at ``url``."""
     return {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -65,7 +66,8 @@ def redis_cache(url: str) -> dict[str, dict[str, object]]:
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
-        }
+        },
+        "process": settings.CACHES["process"],
     }
 
 
