@@ -70,7 +70,7 @@ def _kept(key: str, read: Callable[[], Policy]) -> Policy:
     """``read()``, kept in this process for MASKING_POLICY_CACHE_SECONDS: an agent's every
     request needs it, and a changed role may take that long to apply (README, "Roles and
     masking"), in each process alike; kept in Redis, it cost each request a round trip
-    (docs/performance.md, "Cached panel cost")."""
+    (docs/performance.md, "Floors, and the November code on the same machine")."""
     seconds = settings.MASKING_POLICY_CACHE_SECONDS
     if not seconds:
         return read()
