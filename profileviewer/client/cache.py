@@ -2,7 +2,8 @@
 
 - ``ResponseCache``: the JSON answers of traits, meta, event pages and external ids in
   Django's cache (local memory, or Redis when ``REDIS_URL`` is set) for ``INTILERY_CACHE_TTL``
-  seconds, kept as the bytes the API sent and read again on a hit. Errors are never cached,
+  seconds, kept as the bytes the API sent, with when they arrived, and read again on a hit
+  (what is built from them may be kept as long as they are). Errors are never cached,
   404s included: an agent looking up a customer who signed up a moment ago must see them on
   the next try. A cache that fails is logged and skipped.
 - ``SingleFlight``: concurrent identical requests in one process share one upstream call.
@@ -19,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis
 from django.core.cache import BaseCache, caches
@@ -29,7 +30,7 @@ from profileviewer.client.errors import IntileryError, UnavailableError
 logger = logging.getLogger("profileviewer.client")
 
 MISSING = object()
-KEY_PREFIX = "pv:client:v2:"
+KEY_PREFIX = "pv:client:v3:"
 
 
 def cache_key(url: str, params: Mapping[str, str] | None) -> str:
@@ -37,6 +38,11 @@ def cache_key(url: str, params: Mapping[str, str] | None) -> str:
     query = "&".join(f"{name}={value}" for name, value in sorted((params or {}).items()))
     digest = hashlib.sha256(f"{url}?{query}".encode()).hexdigest()
     return KEY_PREFIX + digest
+
+
+class Kept(NamedTuple):
+    content: bytes
+    received_at: float  # time.time() when the API sent it
 
 
 class ResponseCache:
@@ -50,20 +56,24 @@ class ResponseCache:
     def backend(self) -> BaseCache:
         return self._cache if self._cache is not None else caches["default"]
 
-    def get(self, key: str) -> Any:
-        """The bytes kept under ``key``, or ``MISSING``."""
+    def get(self, key: str) -> Kept | Any:
+        """The answer kept under ``key``, or ``MISSING``."""
         try:
-            content = self.backend.get(key, MISSING)
+            value = self.backend.get(key, MISSING)
         except Exception as exc:  # a cache outage must not fail the call: fetch instead
             logger.warning("Client cache read failed (%s)", type(exc).__name__)
             return MISSING
-        return content if isinstance(content, bytes) else MISSING
+        match value:
+            case (bytes() as content, float() as received_at):
+                return Kept(content, received_at)
+        return MISSING
 
-    def set(self, key: str, content: bytes, ttl: int) -> None:
+    def set(self, key: str, content: bytes, received_at: float, ttl: int) -> None:
         if ttl <= 0:
             return
         try:
-            self.backend.set(key, content, ttl)
+            # A plain tuple: what another release reads back needs no class of ours.
+            self.backend.set(key, (content, received_at), ttl)
         except Exception as exc:  # as above: the answer is still good without the cache
             logger.warning("Client cache write failed (%s)", type(exc).__name__)
 

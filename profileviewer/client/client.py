@@ -22,6 +22,7 @@ from django.core.cache import BaseCache
 from profileviewer.client import metrics
 from profileviewer.client.cache import (
     MISSING,
+    Kept,
     RedisLock,
     ResponseCache,
     SingleFlight,
@@ -371,24 +372,31 @@ class ProfilesClient:
         deadline = time.monotonic() + self.config.call_budget
         url = self._prefix + path
         if not (cacheable and self.config.cache_ttl > 0):
-            return _read(read, self._fetch(endpoint, url, params, deadline))
+            answer = self._fetch(endpoint, url, params, deadline)
+            context.note_answer_expiry(answer.received_at)  # not kept: nor is what it builds
+            return _read(read, answer)
         key = cache_key(url, params)
         if fresh:  # bypasses the cache and others' in-flight calls, and refreshes the cache
-            return self._fetch_and_keep(endpoint, key, url, params, read, deadline, shared=False)[1]
-        kept = self._read_kept(read, key, self._cache.get(key))
-        if kept is not None:
-            return kept[1]
-        metrics.CACHE_LOOKUPS.labels("miss").inc()
-        (answer, result), shared = _single_flight.do(
-            key,
-            lambda: self._fetch_and_keep(endpoint, key, url, params, read, deadline, shared=True),
-            wait=deadline - time.monotonic(),
-        )
-        if not shared:
-            return cast(R, result)
-        metrics.COALESCED.inc()
-        context.note_upstream_call(answer.request_id)  # the call that answered this one too
-        return _read(read, answer)
+            answer, result = self._fetch_and_keep(
+                endpoint, key, url, params, read, deadline, shared=False
+            )
+        elif (kept := self._read_kept(read, key, self._cache.get(key))) is not None:
+            answer, result = kept
+        else:
+            metrics.CACHE_LOOKUPS.labels("miss").inc()
+            (answer, result), shared = _single_flight.do(
+                key,
+                lambda: self._fetch_and_keep(
+                    endpoint, key, url, params, read, deadline, shared=True
+                ),
+                wait=deadline - time.monotonic(),
+            )
+            if shared:
+                metrics.COALESCED.inc()
+                context.note_upstream_call(answer.request_id)  # the call that answered this one
+                result = _read(read, answer)
+        context.note_answer_expiry(answer.received_at + self.config.cache_ttl)
+        return cast(R, result)
 
     def _fetch_and_keep[R](
         self,
@@ -418,28 +426,28 @@ class ProfilesClient:
         try:
             answer = self._fetch(endpoint, url, params, deadline)
             result = _read(read, answer)  # only an answer that reads is worth keeping
-            self._cache.set(key, answer.content, self.config.cache_ttl)
+            self._cache.set(key, answer.content, answer.received_at, self.config.cache_ttl)
             return answer, result
         finally:
             if token is not None:
                 self._lock.release(key, token)  # type: ignore[union-attr]
 
     def _read_kept[R](
-        self, read: Callable[[bytes], R], key: str, content: Any
+        self, read: Callable[[bytes], R], key: str, kept: Kept | Any
     ) -> tuple[Answer, R] | None:
         """A kept answer and its reading, or None (nothing kept, or bytes that this caller
         cannot read: kept by a caller that reads less of them, such as the activity chart's
         `properties=False`, or not an answer at all; logged and fetched again, so an error
         names the upstream request it came from)."""
-        if content is MISSING:
+        if kept is MISSING:
             return None
         try:
-            result = read(content)
+            result = read(kept.content)
         except ProtocolError:
             logger.warning("Client cache held an answer this call cannot read under %s", key)
             return None
         metrics.CACHE_LOOKUPS.labels("hit").inc()
-        return Answer(content, 200, None), result
+        return Answer(kept.content, 200, None, kept.received_at), result
 
     def _fetch(
         self, endpoint: str, url: str, params: dict[str, str] | None, deadline: float

@@ -144,7 +144,8 @@ def _read_capped(
 
 
 class Answer(NamedTuple):
-    """A successful GET: the bytes of its JSON body, its status and the upstream request id.
+    """A successful GET: the bytes of its JSON body, its status, the upstream request id and
+    when it arrived (``time.time()``; its age once kept).
 
     The body is read by whoever asked (``read_json``, or a faster reader of the bytes
     themselves), once: the same bytes are what the cache keeps.
@@ -153,6 +154,7 @@ class Answer(NamedTuple):
     content: bytes
     status: int
     request_id: str | None
+    received_at: float
 
 
 def send_get(
@@ -282,7 +284,7 @@ def _get(
     finally:
         response.close()
     _check_answer(response, content, token=token, request_id=request_id)
-    return Answer(content, status, request_id)
+    return Answer(content, status, request_id, time.time())
 
 
 def parse_json(content: bytes) -> Any:

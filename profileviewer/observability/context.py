@@ -1,4 +1,5 @@
-"""What one request knows about itself, wherever its work runs: its id and its upstream calls.
+"""What one request knows about itself, wherever its work runs: its id, its upstream calls and
+how long the answers it read may still be served from the client's cache.
 
 A middleware opens a ``RequestContext`` per request in a context variable. Work the request
 hands to other threads (``profileviewer.parallel``) runs in a copy of the context, which holds
@@ -18,12 +19,24 @@ from dataclasses import dataclass, field
 class RequestContext:
     request_id: str
     _upstream_ids: list[str] = field(default_factory=list)
+    _answers_expire_at: float | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def note_upstream_call(self, upstream_request_id: str) -> None:
         with self._lock:
             if upstream_request_id not in self._upstream_ids:
                 self._upstream_ids.append(upstream_request_id)
+
+    def note_answer_expiry(self, expires_at: float) -> None:
+        with self._lock:
+            if self._answers_expire_at is None or expires_at < self._answers_expire_at:
+                self._answers_expire_at = expires_at
+
+    def answers_expire_at(self) -> float | None:
+        """When the first answer read for this request expires (``time.time()``), or None
+        when it read none."""
+        with self._lock:
+            return self._answers_expire_at
 
     def upstream_request_ids(self) -> list[str]:
         """The upstream's ids of the calls made for this request so far, first one first."""
@@ -63,3 +76,15 @@ def note_upstream_call(upstream_request_id: str | None) -> None:
 def upstream_request_ids() -> list[str]:
     context = _current.get()
     return context.upstream_request_ids() if context is not None else []
+
+
+def note_answer_expiry(expires_at: float) -> None:
+    """Remember that this request read an answer the client's cache keeps until then."""
+    context = _current.get()
+    if context is not None:
+        context.note_answer_expiry(expires_at)
+
+
+def answers_expire_at() -> float | None:
+    context = _current.get()
+    return context.answers_expire_at() if context is not None else None

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from profileviewer.client import ProfileRef, ProfilesClient
-from profileviewer.client.cache import MISSING, ResponseCache
+from profileviewer.client.cache import MISSING, Kept, ResponseCache
 from profileviewer.ratelimit import LocalBuckets
 from tests.client.conftest import make_config, ok
 
@@ -35,7 +35,7 @@ def production_caches(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[s
 @pytest.mark.redis
 def test_with_redis_answers_are_kept_as_bytes_and_seen_from_other_threads(monkeypatch) -> None:
     with override_settings(CACHES=production_caches(settings.TEST_REDIS_URL, monkeypatch)):
-        ResponseCache().set("k", b'{"v": 1}', 30)
+        ResponseCache().set("k", b'{"v": 1}', 1765000000.5, 30)
         values = []
 
         def read() -> None:
@@ -46,20 +46,20 @@ def test_with_redis_answers_are_kept_as_bytes_and_seen_from_other_threads(monkey
             thread.start()
         for thread in threads:
             thread.join()
-        assert values == [b'{"v": 1}'] * 8
+        assert values == [Kept(b'{"v": 1}', 1765000000.5)] * 8
         ResponseCache().backend.delete("k")
         assert ResponseCache().get("k") is MISSING
 
 
 @pytest.mark.redis
 def test_overriding_the_caches_setting_moves_the_client_cache(monkeypatch) -> None:
-    ResponseCache().set("k", b'"local"', 30)
+    ResponseCache().set("k", b'"local"', 1.0, 30)
     with override_settings(CACHES=production_caches(settings.TEST_REDIS_URL, monkeypatch)):
         assert ResponseCache().get("k") is MISSING
-        ResponseCache().set("k", b'"redis"', 30)
-        assert ResponseCache().get("k") == b'"redis"'
+        ResponseCache().set("k", b'"redis"', 1.0, 30)
+        assert ResponseCache().get("k").content == b'"redis"'
         ResponseCache().backend.delete("k")
-    assert ResponseCache().get("k") == b'"local"'
+    assert ResponseCache().get("k").content == b'"local"'
 
 
 def test_a_redis_outage_reads_as_a_miss_and_the_call_still_answers(hostile, monkeypatch) -> None:

@@ -161,7 +161,7 @@ def test_with_redis_an_answer_is_stored_and_the_lock_freed_when_the_call_returns
     with override_settings(CACHES=shared_cache):
         try:
             assert ProfilesClient(config).traits(REF)[0].first_name == "Joe"
-            assert ResponseCache().get(key) == json.dumps(JOE).encode()
+            assert ResponseCache().get(key).content == json.dumps(JOE).encode()
             assert redis_client(settings.TEST_REDIS_URL).get(f"{key}:lock") is None
             reset_client_state()  # another process: nothing in this one's memory
             assert ProfilesClient(config).traits(REF)[0].first_name == "Joe"
