@@ -25,7 +25,7 @@ from profileviewer.agents import limits
 from profileviewer.agents.auth import agent_required, is_embedded
 from profileviewer.audit import trail
 from profileviewer.client import IntileryError, NotFoundError, ProfileRef, ProfileRefError
-from profileviewer.viewer import forms, presenters, services
+from profileviewer.viewer import forms, fragments, presenters, services
 from profileviewer.viewer.errors import (
     AgentError,
     agent_error,
@@ -104,6 +104,8 @@ def _panel_error(request: HttpRequest, panel: str, error: AgentError) -> HttpRes
 def _panel(
     request: HttpRequest, panel: str, load: Callable[[ProfileRef, bool], dict[str, Any]]
 ) -> HttpResponse:
+    if kept := fragments.kept(request):
+        return kept
     try:
         ref = _ref(request)
         with services.meta_read_once():
@@ -111,7 +113,10 @@ def _panel(
             context = load(ref, _fresh(request))
     except IntileryError as error:
         return _panel_error(request, panel, agent_error(error, where=f"the {panel} panel"))
-    return _render_panel(request, panel, {"ref": ref, "ref_query": _ref_query(ref), **context})
+    context |= {"ref": ref, "ref_query": _ref_query(ref)}
+    response = _render_panel(request, panel, context)
+    fragments.keep(request, response)
+    return response
 
 
 # --- Pages --------------------------------------------------------------------------------
@@ -320,6 +325,8 @@ def timeline_panel(request: HttpRequest) -> HttpResponse:
     htmx = request.htmx  # type: ignore[attr-defined]
     if "since" in request.GET and htmx:  # opened as a page, it is the whole panel
         return _timeline_live(request)
+    if kept := fragments.kept(request):
+        return kept
     # The next page, asked for by the timeline's scroll sentinel (`more=1`); a panel that
     # starts further down (a shared "Load more" link) is still a whole panel.
     more = bool(htmx) and request.GET.get("more") == "1"
@@ -330,18 +337,23 @@ def timeline_panel(request: HttpRequest) -> HttpResponse:
         if more:
             return _more_error(request, agent_error(error, where="the timeline"))
         return _panel_error(request, "timeline", agent_error(error, where="the timeline"))
-    if more:
-        if "filter_errors" in context:
+    if "filter_errors" in context:
+        if more:
             return _more_error(request, input_error(context["filter_errors"][0]))
-        return render(request, "viewer/panels.html#timeline-more", context)
-    if htmx and htmx.target == "timeline-results":
+        if htmx and htmx.target == "timeline-results":
+            return render(request, "viewer/panels.html#timeline-results", context)
+        return _render_panel(request, "timeline", context, status=400)
+    if more:
+        response = render(request, "viewer/panels.html#timeline-more", context)
+    elif htmx and htmx.target == "timeline-results":
         response = render(request, "viewer/panels.html#timeline-results", context)
         # Embedded, the frame's address is the host's entry: filters must not replace it.
-        if "filter_errors" not in context and not is_embedded(request):
+        if not is_embedded(request):
             push_url(response, _profile_url(ref, context["filters"]))
-        return response
-    status = 400 if "filter_errors" in context else 200
-    return _render_panel(request, "timeline", context, status=status)
+    else:
+        response = _render_panel(request, "timeline", context)
+    fragments.keep(request, response)
+    return response
 
 
 @require_GET

@@ -91,9 +91,19 @@ def _settings(**values: object) -> contextlib.AbstractContextManager[None]:
     return override_settings(**values)
 
 
+@contextlib.contextmanager
+def _without_fragments() -> Iterator[None]:
+    with (
+        mock.patch("profileviewer.viewer.fragments.kept", lambda request: None),
+        mock.patch("profileviewer.viewer.fragments.keep", lambda request, response: None),
+    ):
+        yield
+
+
 # Each change, switched off: the code before it.
 ABLATIONS: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
     "policy": lambda: _patched("profileviewer.masking.policy.for_user", _permissions_as_before),
+    "fragments": _without_fragments,
     "policy-cache": lambda: _settings(MASKING_POLICY_CACHE_SECONDS=0),
     "meta-once": lambda: _patched(
         "profileviewer.viewer.services.meta_read_once", contextlib.nullcontext
