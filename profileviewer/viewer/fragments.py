@@ -27,8 +27,6 @@ from profileviewer.observability import context
 logger = logging.getLogger("profileviewer.viewer")
 
 KEY_PREFIX = "pv:panel:v1:"
-# Not worth a write for less.
-MIN_SECONDS = 1.0
 
 
 def _key(request: HttpRequest) -> str:
@@ -64,9 +62,10 @@ def keep(request: HttpRequest, response: HttpResponse) -> None:
     if expires_at is None or not request.htmx or limits.fresh_limited(request):  # type: ignore[attr-defined]
         return  # drawn from no answer, a page, or a refresh answered from the cache with a note
     seconds = expires_at - time.time()
-    if seconds < MIN_SECONDS:
+    if seconds <= 0:
         return
     try:
+        # Even for a moment: a refresh must replace what was kept before it.
         caches["default"].set(_key(request), response, seconds)
     except Exception as exc:  # as above: the panel is still good without it
         logger.warning("Panel cache write failed (%s)", type(exc).__name__)
