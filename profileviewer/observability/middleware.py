@@ -24,7 +24,7 @@ def route_name(request: HttpRequest) -> str:
     if match is not None:
         return match.view_name
     # Served by whitenoise before any URL is resolved.
-    return "static" if request.path.startswith(f"/{settings.STATIC_URL}") else "unmatched"
+    return "static" if request.path.startswith(settings.STATIC_URL) else "unmatched"
 
 
 def actor(request: HttpRequest) -> str:
@@ -60,7 +60,8 @@ class RequestObservabilityMiddleware:
                 actor=actor(request),
                 probe=request.path in PROBE_PATHS,
             )
-            if not response.has_header(REQUEST_ID_HEADER):
+            # Not on static files: the same for everyone, nothing to trace.
+            if route != "static" and not response.has_header(REQUEST_ID_HEADER):
                 response[REQUEST_ID_HEADER] = context.request_id() or ""
             return response
         finally:

@@ -58,6 +58,13 @@ def test_a_panel_moves_the_upstream_cache_and_panel_figures(agent, upstream, scr
     assert sample(after, "pv_client_bucket_tokens") > 0
 
 
+def test_a_static_file_is_counted_as_static_not_unmatched(client, scrape):
+    route = {"route": "static", "method": "GET", "status": "200"}
+    before = sample(scrape(), "pv_request_duration_seconds_count", **route)
+    assert client.get("/static/css/app.css").status_code == 200
+    assert sample(scrape(), "pv_request_duration_seconds_count", **route) == before + 1
+
+
 def test_an_api_call_moves_the_api_route_figures(api, scrape):
     before = scrape()
     response = api.get("/api/v1/profiles/userId:qrc-117322", api.shop_token)

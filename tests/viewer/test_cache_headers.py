@@ -71,3 +71,6 @@ def test_static_files_keep_their_long_caching(client: Client) -> None:
     directives = cache_directives(response)
     assert "no-store" not in directives
     assert any(d.startswith("max-age=") and int(d.split("=")[1]) > 0 for d in directives)
+    # The same for everyone: no request id to trace (every other answer has one).
+    assert "X-Request-Id" not in response
+    assert client.get("/accounts/login/")["X-Request-Id"]
