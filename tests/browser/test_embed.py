@@ -118,6 +118,7 @@ def test_the_zendesk_timeline_marks_when_the_ticket_was_opened(
     marker = sim.app.locator("#panel-timeline li.ticket-marker")
     expect(marker).to_have_count(1)
     expect(marker).to_contain_text("Ticket opened")
+    expect(marker).to_have_css("display", "flex")  # the sidebar's own styles apply
     opened = sim.page.locator("time[data-sim-opened]").inner_text()
     marked = marker.locator("time").get_attribute("datetime")
     assert datetime.fromisoformat(marked) == datetime.fromisoformat(opened)
