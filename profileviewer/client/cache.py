@@ -2,7 +2,7 @@
 
 - ``ResponseCache``: the JSON answers of traits, meta, event pages and external ids in
   Django's cache (local memory, or Redis when ``REDIS_URL`` is set) for ``INTILERY_CACHE_TTL``
-  seconds, kept as the bytes the API sent, with when they arrived, and read again on a hit
+  seconds, kept as the bytes the API sent, with when they expire, and read again on a hit
   (what is built from them may be kept as long as they are). Errors are never cached,
   404s included: an agent looking up a customer who signed up a moment ago must see them on
   the next try. A cache that fails is logged and skipped.
@@ -42,7 +42,7 @@ def cache_key(url: str, params: Mapping[str, str] | None) -> str:
 
 class Kept(NamedTuple):
     content: bytes
-    received_at: float  # time.time() when the API sent it
+    expires_at: float  # time.time() when it leaves the cache, as its writer set it
 
 
 class ResponseCache:
@@ -64,16 +64,16 @@ class ResponseCache:
             logger.warning("Client cache read failed (%s)", type(exc).__name__)
             return MISSING
         match value:
-            case (bytes() as content, float() as received_at):
-                return Kept(content, received_at)
+            case (bytes() as content, float() as expires_at):
+                return Kept(content, expires_at)
         return MISSING
 
-    def set(self, key: str, content: bytes, received_at: float, ttl: int) -> None:
+    def set(self, key: str, content: bytes, expires_at: float, ttl: int) -> None:
         if ttl <= 0:
             return
         try:
             # A plain tuple: what another release reads back needs no class of ours.
-            self.backend.set(key, (content, received_at), ttl)
+            self.backend.set(key, (content, expires_at), ttl)
         except Exception as exc:  # as above: the answer is still good without the cache
             logger.warning("Client cache write failed (%s)", type(exc).__name__)
 

@@ -373,7 +373,7 @@ class ProfilesClient:
         url = self._prefix + path
         if not (cacheable and self.config.cache_ttl > 0):
             answer = self._fetch(endpoint, url, params, deadline)
-            context.note_answer_expiry(answer.received_at)  # not kept: nor is what it builds
+            context.note_answer_expiry(answer.expires_at)  # not kept: nor is what it builds
             return _read(read, answer)
         key = cache_key(url, params)
         if fresh:  # bypasses the cache and others' in-flight calls, and refreshes the cache
@@ -395,7 +395,7 @@ class ProfilesClient:
                 metrics.COALESCED.inc()
                 context.note_upstream_call(answer.request_id)  # the call that answered this one
                 result = _read(read, answer)
-        context.note_answer_expiry(answer.received_at + self.config.cache_ttl)
+        context.note_answer_expiry(answer.expires_at)
         return cast(R, result)
 
     def _fetch_and_keep[R](
@@ -426,7 +426,9 @@ class ProfilesClient:
         try:
             answer = self._fetch(endpoint, url, params, deadline)
             result = _read(read, answer)  # only an answer that reads is worth keeping
-            self._cache.set(key, answer.content, answer.received_at, self.config.cache_ttl)
+            # Its expiry as this process keeps it: readers on another TTL follow this one.
+            answer = answer._replace(expires_at=answer.expires_at + self.config.cache_ttl)
+            self._cache.set(key, answer.content, answer.expires_at, self.config.cache_ttl)
             return answer, result
         finally:
             if token is not None:
@@ -447,7 +449,7 @@ class ProfilesClient:
             logger.warning("Client cache held an answer this call cannot read under %s", key)
             return None
         metrics.CACHE_LOOKUPS.labels("hit").inc()
-        return Answer(kept.content, 200, None, kept.received_at), result
+        return Answer(kept.content, 200, None, kept.expires_at), result
 
     def _fetch(
         self, endpoint: str, url: str, params: dict[str, str] | None, deadline: float

@@ -145,7 +145,7 @@ def _read_capped(
 
 class Answer(NamedTuple):
     """A successful GET: the bytes of its JSON body, its status, the upstream request id and
-    when it arrived (``time.time()``; its age once kept).
+    when a kept copy of it leaves the cache (``time.time()``; when it arrived, until kept).
 
     The body is read by whoever asked (``read_json``, or a faster reader of the bytes
     themselves), once: the same bytes are what the cache keeps.
@@ -154,7 +154,7 @@ class Answer(NamedTuple):
     content: bytes
     status: int
     request_id: str | None
-    received_at: float
+    expires_at: float
 
 
 def send_get(

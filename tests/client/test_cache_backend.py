@@ -69,5 +69,5 @@ def test_a_redis_outage_reads_as_a_miss_and_the_call_still_answers(hostile, monk
         client = ProfilesClient(make_config(hostile.url), buckets=LocalBuckets())
         assert client.traits(REF)[0].first_name == "Joe"
         assert client.traits(REF)[0].first_name == "Joe"
-        assert ResponseCache().get("pv:client:v2:absent") is MISSING
+        assert ResponseCache().get("pv:client:v3:absent") is MISSING
     assert len(hostile.requests) == 2

@@ -25,6 +25,7 @@ from profileviewer.client import (
     get_client,
 )
 from profileviewer.client.cache import cache_key
+from profileviewer.observability import context
 from profileviewer.ratelimit import LocalBuckets
 from tests.client.conftest import make_config, ok, slow, status
 
@@ -184,7 +185,38 @@ def test_the_cache_keeps_the_answer_as_sent_and_reads_it_back_whole(hostile, cli
     assert len(hostile.requests) == 1
 
 
-@pytest.mark.parametrize("kept", [{"id": "a dict, as cache v1 kept it"}, b"not json", "text"])
+def test_a_request_learns_when_the_answers_it_read_expire_as_their_writer_kept_them(
+    hostile, client_for
+):
+    # What is built from answers is kept no longer than they are (viewer/fragments.py), even
+    # by a process configured to keep answers longer than the one that wrote them.
+    hostile.will(ok(JOE))
+    token = context.begin()
+    try:
+        before = time.time()
+        client_for(cache_ttl=15).traits(REF)
+        written = context.answers_expire_at()
+        assert written is not None and before + 15 <= written <= time.time() + 15
+    finally:
+        context.end(token)
+    token = context.begin()
+    try:
+        client_for(cache_ttl=60).traits(REF)
+        assert context.answers_expire_at() == written
+        assert len(hostile.requests) == 1
+    finally:
+        context.end(token)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"id": "a dict, as cache v1 kept it"},
+        b'{"id": "bytes, as v2 kept them"}',
+        "text",
+        (b"not json", 1e12),
+    ],
+)
 def test_a_cache_entry_that_is_not_a_readable_answer_is_a_miss(hostile, client_for, kept):
     hostile.will(ok(JOE))
     client = client_for()
