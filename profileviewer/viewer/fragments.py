@@ -5,8 +5,8 @@ template: most of a cached panel's cost (docs/performance.md, "Panels kept as re
 The key holds everything a panel's HTML depends on besides those answers: the request (path,
 query, htmx target, host), the agent's masking policy and time zone. A panel is kept until
 the first of its answers expires from the client's cache, so it is never older than they
-may be. A refresh (``fresh=1``) replaces it; one past the agent's allowance, which shows a
-note, neither reads nor replaces it.
+may be. A refresh (``fresh=1``) replaces it, and only a refresh does; one past the agent's
+allowance, which shows a note, neither reads nor replaces it.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ KEY_PREFIX = "pv:panel:v1:"
 
 def _key(request: HttpRequest) -> str:
     policy = masking.current()
-    query = sorted((k, v) for k, values in request.GET.lists() if k != "fresh" for v in values)
+    # A repeated parameter keeps its values' order: the views read the last one.
+    query = sorted((k, values) for k, values in request.GET.lists() if k != "fresh")
     parts = [
         request.path,
         query,
@@ -65,7 +66,11 @@ def keep(request: HttpRequest, response: HttpResponse) -> None:
     if seconds <= 0:
         return
     try:
-        # Even for a moment: a refresh must replace what was kept before it.
-        caches["default"].set(_key(request), response, seconds)
+        if request.GET.get("fresh") == "1":
+            # Even for a moment: a refresh replaces what was kept before it.
+            caches["default"].set(_key(request), response, seconds)
+        else:
+            # Never over a refresh that a slower request, begun before it, comes back after.
+            caches["default"].add(_key(request), response, seconds)
     except Exception as exc:  # as above: the panel is still good without it
         logger.warning("Panel cache write failed (%s)", type(exc).__name__)

@@ -54,10 +54,12 @@ def test_a_panel_served_by_the_upstream_records_its_calls_ids(agent, upstream, u
 
 def test_a_panel_answered_from_the_cache_records_no_upstream_id(agent, upstream):
     agent.get("/profile/traits", {"ref": JOE}, **HTMX)
-    agent.get("/profile/traits", {"ref": JOE}, **HTMX)
-    first, second = recorded()
+    agent.get("/profile/meta", {"ref": JOE}, **HTMX)  # the same answer, from the client's cache
+    agent.get("/profile/traits", {"ref": JOE}, **HTMX)  # the panel as kept
+    first, from_cache, kept = recorded()
     assert first.upstream_request_id
-    assert second.upstream_request_id == ""
+    assert from_cache.upstream_request_id == kept.upstream_request_id == ""
+    assert kept.outcome == "ok"
 
 
 def test_a_summary_records_the_calls_made_on_worker_threads(agent, upstream, upstream_calls):

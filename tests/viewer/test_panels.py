@@ -302,3 +302,7 @@ def test_a_panel_reads_its_customers_metadata_once_per_request(agent, upstream, 
     # Asked again, it is served as rendered: no read at all.
     assert agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX).status_code == 200
     assert meta_reads == [JOE]
+    # Drawn again for another time zone, from the answer now cached: still one read.
+    tokyo = {"HTTP_X_TIME_ZONE": "Asia/Tokyo"}
+    assert agent.get(f"/profile/{panel}", {"ref": JOE}, **HTMX, **tokyo).status_code == 200
+    assert meta_reads == [JOE, JOE]
