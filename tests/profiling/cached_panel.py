@@ -150,6 +150,9 @@ def main() -> None:
     finally:
         from django.db import connections
 
+        from profileviewer.audit import writer
+
+        writer.shutdown()  # its last records written before their database goes
         connections.close_all()
         postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         upstream.stop()
