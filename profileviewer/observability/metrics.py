@@ -14,6 +14,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
+    Counter,
     Gauge,
     Histogram,
     generate_latest,
@@ -25,6 +26,11 @@ REQUEST_SECONDS = Histogram(
     "Time to answer a request to the app (panels, pages, the API), by route name and status.",
     ["route", "method", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+PANELS_KEPT = Counter(
+    "pv_panel_cache_lookups_total",
+    "Panels asked for again: served as kept (hit), or drawn because none was kept (miss).",
+    ["result"],
 )
 # The export is one process at a time; "mostrecent" keeps its last figures after it ends.
 EXPORT_PROFILES = Gauge(
@@ -51,6 +57,10 @@ EXPORT_UPDATED = Gauge(
 
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     REQUEST_SECONDS.labels(route, method, str(status)).observe(seconds)
+
+
+def panel_lookup(hit: bool) -> None:
+    PANELS_KEPT.labels("hit" if hit else "miss").inc()
 
 
 def export_progress(count: int, events: int, expected: int | None) -> None:

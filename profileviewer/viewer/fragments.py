@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from profileviewer import masking
 from profileviewer.agents import limits
-from profileviewer.observability import context
+from profileviewer.observability import context, metrics
 
 logger = logging.getLogger("profileviewer.viewer")
 
@@ -54,7 +54,9 @@ def kept(request: HttpRequest) -> HttpResponse | None:
     except Exception as exc:  # a cache outage costs the reads, not the panel
         logger.warning("Panel cache read failed (%s)", type(exc).__name__)
         return None
-    return response if isinstance(response, HttpResponse) else None
+    hit = isinstance(response, HttpResponse)
+    metrics.panel_lookup(hit)
+    return response if hit else None
 
 
 def keep(request: HttpRequest, response: HttpResponse) -> None:

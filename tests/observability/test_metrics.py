@@ -55,6 +55,19 @@ def test_a_panel_moves_the_upstream_cache_and_panel_figures(agent, upstream, scr
     assert moved("pv_client_cache_lookups_total", result="miss") >= 1
     assert moved("pv_client_cache_lookups_total", result="hit") >= 1
     assert moved("pv_request_duration_seconds_count", route="viewer:traits", status="200") == 1
+    # Asked again, the traits panel is served as kept.
+    assert agent.get("/profile/traits", {"ref": JOE}, **HTMX).status_code == 200
+    again = scrape()
+    assert (
+        sample(again, "pv_panel_cache_lookups_total", result="miss")
+        - sample(before, "pv_panel_cache_lookups_total", result="miss")
+        == 2
+    )
+    assert (
+        sample(again, "pv_panel_cache_lookups_total", result="hit")
+        - sample(before, "pv_panel_cache_lookups_total", result="hit")
+        == 1
+    )
     assert sample(after, "pv_client_bucket_tokens") > 0
 
 
